@@ -1,0 +1,60 @@
+# Small & Fast — the course's commands. The two that matter:
+#   make lab    open the course in JupyterLab (creates .venv and installs on first use)
+#   make test   install if needed, then run every test and notebook in fast, offline mode
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Notebook runs: short cell timeout so a dead kernel fails in minutes, not after 2000 s;
+# the project's own environment as the kernel; timings/addresses/progress bars sanitized.
+NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
+          --nbval-sanitize-with tests/nbval_sanitize.cfg
+NOTEBOOKS ?= notebooks solutions exercises
+
+.PHONY: help install lab test unit notebooks exercises execute bench clean
+help:
+	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+# Re-install whenever the pinned dependency set changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	# torch pulls in triton, which a CPU course never uses and which crashes TensorFlow
+	# imported before torchvision (see course_utils/frameworks.py). Remove it.
+	$(BIN)/python -m pip uninstall --quiet --yes triton || true
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the course and its pinned dependencies
+
+lab: $(STAMP) ## open the course in JupyterLab
+	$(BIN)/jupyter lab notebooks/00_welcome.ipynb
+
+test: $(STAMP) ## unit tests, exercise sync check, and every notebook (fast, offline)
+	COURSE_FAST=1 COURSE_OFFLINE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q tests $(NOTEBOOKS) $(NBVAL)
+
+unit: $(STAMP) ## unit tests only
+	COURSE_FAST=1 COURSE_OFFLINE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q tests
+
+notebooks: $(STAMP) ## notebooks only, e.g. make notebooks NOTEBOOKS=notebooks/03_conv_cost.ipynb
+	COURSE_FAST=1 COURSE_OFFLINE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q $(NOTEBOOKS) $(NBVAL)
+
+exercises: $(STAMP) ## regenerate exercises/ from solutions/
+	$(BIN)/python -m course_utils.exercises
+
+# Committed outputs come from a real, full-mode, offline run of each notebook.
+# e.g. make execute NB=notebooks/01_hog_svm.ipynb   (default: every lecture and solution)
+NB ?= notebooks/*.ipynb solutions/*.ipynb
+execute: $(STAMP) ## run notebooks in place to refresh their committed outputs
+	for nb in $(NB); do \
+	  COURSE_OFFLINE=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=1200 "$$nb" || exit 1; \
+	done
+	$(MAKE) exercises
+
+bench: $(STAMP) ## print performance figures for this machine
+	COURSE_OFFLINE=1 $(BIN)/python -m course_utils.bench
+
+clean: ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

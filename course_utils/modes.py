@@ -1,0 +1,64 @@
+"""Run modes read from the environment.
+
+Every function reads ``os.environ`` when it is called, so a learner can flip a mode
+in a notebook (``%env COURSE_FAST=1``) without restarting anything, and the package
+keeps no hidden state.
+
+* ``COURSE_FAST=1``    shrink data and epochs so the whole suite is quick (set by ``make test``).
+* ``COURSE_OFFLINE=1`` forbid network use: downloads fail at once with a clear message.
+* ``COURSE_DATA_DIR``  where downloaded datasets are cached (default: a per-user cache folder).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def _flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}")
+
+
+def fast_mode() -> bool:
+    """True when ``COURSE_FAST`` is set: smaller data, fewer epochs, same checked facts."""
+    return _flag("COURSE_FAST")
+
+
+def offline_mode() -> bool:
+    """True when ``COURSE_OFFLINE`` is set: no code in the course may touch the network."""
+    return _flag("COURSE_OFFLINE")
+
+
+def pick(full, fast):
+    """Return ``fast`` in fast mode and ``full`` otherwise (for epochs, sample counts...)."""
+    return fast if fast_mode() else full
+
+
+def data_dir() -> Path:
+    """Folder for downloaded datasets: ``$COURSE_DATA_DIR`` or ``~/.cache/small-and-fast``.
+
+    The folder is created on first use.
+    """
+    override = os.environ.get("COURSE_DATA_DIR", "").strip()
+    if override:
+        path = Path(override).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+        path = Path(base) / "small-and-fast"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def describe() -> str:
+    """A short human label for the current modes, e.g. ``'fast, offline'`` or ``'full'``."""
+    parts = ["fast" if fast_mode() else "full"]
+    if offline_mode():
+        parts.append("offline")
+    return ", ".join(parts)

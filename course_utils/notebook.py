@@ -1,0 +1,79 @@
+"""The first cell of every notebook: seed, set plot defaults, print a one-line banner."""
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import threading
+from importlib import metadata
+
+from . import modes
+from .seeding import DEFAULT_SEED, seed_everything
+
+# Distribution names whose versions the banner and the environment check report.
+# importlib.metadata reads them from the installed package records, without importing
+# anything (importing TensorFlow just to print its version would cost seconds).
+LIBRARIES = (
+    "numpy", "tensorflow", "keras", "torch", "torchvision", "opencv-python",
+    "scikit-image", "scikit-learn", "imgaug", "matplotlib", "ipywidgets", "jupyterlab",
+)
+# The host that serves the real datasets (see datasets/registry.json): being able to reach
+# it is what "online" means for this course.
+DATA_HOST = ("storage.googleapis.com", 443)
+
+
+def versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
+    """Installed versions of ``names`` (``"missing"`` for any that is not installed)."""
+    found = {}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "missing"
+    return found
+
+
+def network_reachable(host: tuple[str, int] = DATA_HOST, timeout: float = 2.0) -> bool:
+    """Can we open a TCP connection to ``host``? Answers within ``timeout`` seconds.
+
+    Always False in offline mode. The DNS lookup has no timeout of its own, so the whole
+    attempt runs in a daemon thread that we stop waiting for after ``timeout`` seconds.
+    """
+    if modes.offline_mode():
+        return False
+    result = [False]
+
+    def attempt() -> None:
+        try:
+            with socket.create_connection(host, timeout=timeout):
+                result[0] = True
+        except OSError:
+            pass
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return result[0]
+
+
+def banner() -> str:
+    """One line: Python and key library versions, the mode, and the core count."""
+    v = versions(("numpy", "tensorflow", "torch", "opencv-python"))
+    libs = " · ".join(f"{k.replace('-python', '')} {v[k]}" for k in v)
+    return (f"Small & Fast · Python {platform.python_version()} · {libs} · "
+            f"mode: {modes.describe()} · {os.cpu_count()} CPU cores")
+
+
+def setup_notebook(seed: int = DEFAULT_SEED, *, quiet: bool = False) -> int:
+    """Seed everything, set readable matplotlib defaults, print the banner; return the seed."""
+    seed_everything(seed)
+    try:
+        import matplotlib as mpl
+
+        mpl.rcParams.update({"figure.dpi": 90, "axes.titlesize": "medium",
+                             "image.interpolation": "nearest"})
+    except ImportError:  # matplotlib is a dependency; stay usable without it anyway
+        pass
+    if not quiet:
+        print(banner())
+    return seed
