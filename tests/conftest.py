@@ -1,0 +1,26 @@
+"""Shared test helpers."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_python(code: str, *, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter of this environment (imports start from zero)."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture
+def clean_modes(monkeypatch):
+    """Unset every course mode variable for the duration of a test."""
+    for name in ("COURSE_FAST", "COURSE_OFFLINE", "COURSE_DATA_DIR", "COURSE_CHECKS_RAISE"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch

@@ -1,0 +1,41 @@
+import pytest
+
+from course_utils import modes
+
+
+def test_flags_default_off(clean_modes):
+    assert not modes.fast_mode() and not modes.offline_mode()
+    assert modes.describe() == "full"
+    assert modes.pick(100, 5) == 100
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", "on"])
+def test_flags_on(clean_modes, value):
+    clean_modes.setenv("COURSE_FAST", value)
+    clean_modes.setenv("COURSE_OFFLINE", value)
+    assert modes.fast_mode() and modes.offline_mode()
+    assert modes.pick(100, 5) == 5
+    assert modes.describe() == "fast, offline"
+
+
+def test_flags_are_read_at_call_time(clean_modes):
+    assert not modes.fast_mode()
+    clean_modes.setenv("COURSE_FAST", "1")
+    assert modes.fast_mode()  # no restart, no cached state
+
+
+def test_bad_flag_value_names_the_variable(clean_modes):
+    clean_modes.setenv("COURSE_FAST", "maybe")
+    with pytest.raises(ValueError, match="COURSE_FAST must be one of"):
+        modes.fast_mode()
+
+
+def test_data_dir_override_is_created(clean_modes, tmp_path):
+    target = tmp_path / "cache" / "here"
+    clean_modes.setenv("COURSE_DATA_DIR", str(target))
+    assert modes.data_dir() == target and target.is_dir()
+
+
+def test_data_dir_default_under_user_cache(clean_modes, tmp_path):
+    clean_modes.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert modes.data_dir() == tmp_path / "small-and-fast"
