@@ -18,6 +18,12 @@ def seeds_imgaug_pipeline(*, seed: int | None = None, elastic: bool = True):
 
     ia, iaa = import_imgaug()
 
+    if seed is not None:
+        # Augmenters draw their random streams from imgaug's global generator when they
+        # are built, so seeding it first makes the whole pipeline reproducible (a
+        # `seed=` on the outer Sequential alone would not reach the nested augmenters).
+        ia.seed(seed)
+
     def sometimes(aug):
         return iaa.Sometimes(0.5, aug)
 
@@ -72,13 +78,6 @@ def seeds_imgaug_pipeline(*, seed: int | None = None, elastic: bool = True):
         ]
     pipeline = iaa.Sequential(geometric + [iaa.SomeOf((0, 5), photometric, random_order=True)],
                               random_order=True)
-    if seed is not None:
-        # Seed every augmenter, each with its own stream: a `seed=` argument to Sequential
-        # seeds only the outer container, and Sequential.seed_ does not reach the
-        # augmenters nested inside the alpha blenders (measured with imgaug 0.4.0).
-        pipeline.seed_(seed)
-        for i, aug in enumerate(pipeline.get_all_children(flat=True), start=1):
-            aug.seed_(seed * 1000 + i)
     return pipeline
 
 

@@ -34,8 +34,14 @@ class Result:
     def __bool__(self) -> bool:
         return self.passed
 
+    def _ipython_display_(self) -> None:
+        # The check already printed its line; don't echo the Result object under it.
+        pass
+
 
 def _short(value: Any, limit: int = 80) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()  # show 30, not np.int64(30)
     if isinstance(value, np.ndarray):
         text = f"array(shape={value.shape}, dtype={value.dtype})"
         if value.size <= 8:
@@ -68,7 +74,7 @@ def compare(got: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-8) 
             ok = bool(np.isclose(float(got), float(expected), rtol=rtol, atol=atol))
         except (TypeError, ValueError):
             return f"expected a number, got {type(got).__name__}"
-        return None if ok else f"expected {expected!r}, got {got!r}"
+        return None if ok else f"expected {_short(expected)}, got {_short(got)}"
     try:
         equal = bool(got == expected)
     except Exception:  # e.g. comparing an array to a scalar: ambiguous truth value

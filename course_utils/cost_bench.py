@@ -1,0 +1,157 @@
+"""Measured cost: latency of standard vs depthwise-separable convolutions, and MobileNet throughput.
+
+The frameworks are imported inside the functions, so importing this module stays light.
+Registered with ``make bench`` as ``conv`` and ``mobilenet``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bench import Row, benchmark, best_of
+from .cost import conv2d_cost
+
+BYTES = 4  # float32
+
+
+@dataclass
+class LayerTiming:
+    """One measured layer: ``seconds`` per call for the whole batch."""
+
+    name: str
+    framework: str
+    batch: int
+    macs: int          # per image
+    bytes_moved: int   # per image: input + output + weights (read once), float32
+    seconds: float
+
+    @property
+    def gflops(self) -> float:
+        """Achieved GFLOP/s (1 MAC = 2 FLOPs)."""
+        return 2 * self.macs * self.batch / self.seconds / 1e9
+
+    @property
+    def intensity(self) -> float:
+        """Arithmetic intensity: FLOPs per byte moved (batch 1, weights read once)."""
+        return 2 * self.macs / self.bytes_moved
+
+    @property
+    def ms(self) -> float:
+        return 1e3 * self.seconds
+
+
+def _layer_specs(size: int, c_in: int, c_out: int, k: int) -> dict[str, tuple[int, int]]:
+    """MACs and bytes per image of the three layers (stride 1, "same" padding)."""
+    specs = {}
+    for name, (ci, co, kk, groups) in {"standard": (c_in, c_out, k, 1),
+                                       "depthwise": (c_in, c_in, k, c_in),
+                                       "pointwise": (c_in, c_out, 1, 1)}.items():
+        c = conv2d_cost(size, size, ci, co, kk, groups=groups)
+        moved = BYTES * (size * size * ci + size * size * co + c.params)
+        specs[name] = (c.macs, moved)
+    dw, pw = specs["depthwise"], specs["pointwise"]
+    specs["separable"] = (dw[0] + pw[0], dw[1] + pw[1])
+    return specs
+
+
+def _torch_layers(size, c_in, c_out, k, batch):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    x = torch.randn(batch, c_in, size, size)
+    std = nn.Conv2d(c_in, c_out, k, padding=k // 2, bias=False).eval()
+    dw = nn.Conv2d(c_in, c_in, k, padding=k // 2, groups=c_in, bias=False).eval()
+    pw = nn.Conv2d(c_in, c_out, 1, bias=False).eval()
+
+    def run(f):
+        def call():
+            with torch.inference_mode():
+                return f(x)
+        return call
+
+    return {"standard": run(std), "depthwise": run(dw), "pointwise": run(pw),
+            "separable": run(lambda t: pw(dw(t)))}
+
+
+def _tf_layers(size, c_in, c_out, k, batch):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.standard_normal((batch, size, size, c_in), dtype=np.float32))
+    w_std = tf.constant(rng.standard_normal((k, k, c_in, c_out), dtype=np.float32))
+    w_dw = tf.constant(rng.standard_normal((k, k, c_in, 1), dtype=np.float32))
+    w_pw = tf.constant(rng.standard_normal((1, 1, c_in, c_out), dtype=np.float32))
+    std = tf.function(lambda t: tf.nn.conv2d(t, w_std, 1, "SAME"))
+    dw = tf.function(lambda t: tf.nn.depthwise_conv2d(t, w_dw, [1, 1, 1, 1], "SAME"))
+    pw = tf.function(lambda t: tf.nn.conv2d(t, w_pw, 1, "SAME"))
+    sep = tf.function(lambda t: tf.nn.conv2d(tf.nn.depthwise_conv2d(t, w_dw, [1, 1, 1, 1], "SAME"),
+                                             w_pw, 1, "SAME"))
+    # .numpy() waits for the result, so the timing covers the whole computation
+    return {name: (lambda f=f: f(x).numpy()) for name, f in
+            {"standard": std, "depthwise": dw, "pointwise": pw, "separable": sep}.items()}
+
+
+def time_conv_layers(framework: str = "torch", batch: int = 1, size: int = 28, c_in: int = 256,
+                     c_out: int = 256, k: int = 3, repeat: int = 10) -> list[LayerTiming]:
+    """Best-of-``repeat`` latency of a standard k x k conv, its depthwise and pointwise parts,
+    and the two chained (the depthwise-separable replacement), stride 1, float32."""
+    if framework not in ("torch", "tensorflow"):
+        raise ValueError(f"framework must be 'torch' or 'tensorflow', got {framework!r}")
+    build = _torch_layers if framework == "torch" else _tf_layers
+    fns = build(size, c_in, c_out, k, batch)
+    specs = _layer_specs(size, c_in, c_out, k)
+    # several calls per timing when a call is short, so timer resolution does not matter
+    number = max(1, int(0.02 / max(best_of(fns["depthwise"], repeat=1), 1e-6)))
+    return [LayerTiming(name, framework, batch, *specs[name],
+                        best_of(fns[name], repeat=repeat, number=number))
+            for name in ("standard", "depthwise", "pointwise", "separable")]
+
+
+def keras_images_per_second(model, batch: int = 32, repeat: int = 3) -> float:
+    """Inference throughput of a Keras model on random images (compiled with tf.function)."""
+    import tensorflow as tf
+
+    shape = tuple(model.inputs[0].shape[1:])
+    x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (batch, *shape)).astype(np.float32))
+    f = tf.function(lambda t: model(t, training=False))
+    seconds = best_of(lambda: f(x).numpy(), repeat=repeat)
+    return batch / seconds
+
+
+@benchmark("conv")
+def conv_bench() -> list[Row]:
+    """Standard 3x3 conv vs depthwise separable, 28x28x256 -> 256, PyTorch, batch 1."""
+    import torch  # noqa: F401  (torch before TensorFlow, always)
+
+    rows = time_conv_layers("torch", batch=1, size=28, c_in=256, c_out=256, k=3, repeat=20)
+    by = {r.name: r for r in rows}
+    out: list[Row] = []
+    for r in rows:
+        out.append((f"torch b1 {r.name} 3x3 28x28x256 latency", r.ms, "ms"))
+        out.append((f"torch b1 {r.name} achieved", r.gflops, "GFLOP/s"))
+    out.append(("measured speed-up standard/separable", by["standard"].seconds / by["separable"].seconds, "x"))
+    out.append(("theoretical speed-up (MACs)", by["standard"].macs / by["separable"].macs, "x"))
+    return out
+
+
+@benchmark("mobilenet")
+def mobilenet_bench() -> list[Row]:
+    """Images/s of the course's Keras MobileNet v1 (random weights), batch 32."""
+    from .frameworks import import_frameworks
+
+    import_frameworks("torch", "tensorflow")
+    import keras
+
+    from .models.keras_models import mobilenet_v1
+
+    rows: list[Row] = []
+    for alpha, res in ((1.0, 224), (0.25, 128)):
+        model = mobilenet_v1(alpha, input_shape=(res, res, 3))
+        rows.append((f"keras mobilenet_v1 {alpha}@{res} batch 32", keras_images_per_second(model, 32), "img/s"))
+        keras.backend.clear_session()
+    return rows
+
+
+__all__ = ["LayerTiming", "time_conv_layers", "keras_images_per_second", "conv_bench", "mobilenet_bench"]

@@ -1,0 +1,60 @@
+"""The course map: one table, read by notebook 00 and checked against the README."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Lesson:
+    number: str
+    slug: str
+    title: str
+    goal: str
+    cpu_minutes: str  # full mode on a 2-core laptop CPU
+
+    @property
+    def notebook(self) -> str:
+        return f"notebooks/{self.number}_{self.slug}.ipynb"
+
+    @property
+    def exercises(self) -> str:
+        return f"exercises/{self.number}_{self.slug}_exercises.ipynb"
+
+    @property
+    def available(self) -> bool:
+        return (ROOT / self.notebook).exists()
+
+
+SYLLABUS = (
+    Lesson("00", "welcome", "Welcome & setup",
+           "check the environment, learn the modes, the exercises and the data", "< 1"),
+    Lesson("01", "hog_svm", "HOG + SVM",
+           "build HOG from scratch, train a face detector, slide windows, bag of words", "3"),
+    Lesson("02", "viola_jones", "Viola–Jones",
+           "integral images, Haar features, AdaBoost, the attentional cascade", "3"),
+    Lesson("03", "conv_cost", "The cost of a convolution",
+           "count MACs and parameters three ways; theory vs this CPU", "3"),
+    Lesson("04", "mobilenet_v1", "MobileNet v1 internals",
+           "build v1 in Keras and PyTorch; reproduce the width x resolution table", "5"),
+    Lesson("05", "mobilenet_v2", "MobileNet v2 internals",
+           "inverted residuals, linear bottlenecks, ShuffleNet's channel shuffle", "5"),
+    Lesson("06", "augmentation", "Preprocessing & augmentation",
+           "normalise, denoise, augment with OpenCV, torchvision, imgaug and Keras", "5"),
+    Lesson("07", "transfer_learning", "Transfer learning",
+           "compare backbones and heads, freeze or fine-tune, meet domain shift", "10"),
+    Lesson("08", "deployment", "On-device deployment",
+           "TFLite float/int8, ONNX, size and latency budgets", "5"),
+)
+
+
+def course_map_markdown() -> str:
+    """The syllabus as a Markdown table, with links to what exists already."""
+    rows = ["| # | lesson | you will | CPU time (min) | status |", "|---|---|---|---|---|"]
+    for lesson in SYLLABUS:
+        name = (f"[{lesson.title}](../{lesson.notebook})" if lesson.available else lesson.title)
+        status = "ready" if lesson.available else "coming"
+        rows.append(f"| {lesson.number} | {name} | {lesson.goal} | {lesson.cpu_minutes} | {status} |")
+    return "\n".join(rows)

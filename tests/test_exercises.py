@@ -1,0 +1,89 @@
+"""The exercise pipeline: solutions/ is the single source, exercises/ is generated from it."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from course_utils import exercises
+
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+def test_exercises_are_up_to_date():
+    stale = exercises.generate(check=True)
+    assert stale == [], f"exercises/ is stale for {stale}: run `make exercises`"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_solution_cells_carry_nbgrader_metadata(path):
+    nb = nbformat.read(path, as_version=4)
+    solution_cells = [c for c in nb.cells if "### BEGIN SOLUTION" in c.source]
+    check_cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert solution_cells, "a solutions notebook without any solution region"
+    for cell in solution_cells:
+        meta = cell.metadata.get("nbgrader", {})
+        assert meta.get("solution") is True and meta.get("grade_id"), cell.source[:80]
+        assert "### END SOLUTION" in cell.source
+    assert len(check_cells) >= len(solution_cells), "every exercise needs a self-check cell"
+    for cell in check_cells:
+        assert cell.metadata["nbgrader"].get("locked") is True
+        assert "checks.check_" in cell.source, "self-checks go through course_utils.checks"
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
+    assert len(ids) == len(set(ids)), "grade_ids must be unique"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_generated_exercise_has_stubs_not_solutions(path):
+    nb = exercises.exercise_notebook(path)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "### BEGIN SOLUTION" not in text and "raise NotImplementedError()" in text
+    assert "# NBVAL_CHECK_OUTPUT" not in text
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_check_flags_a_stale_exercise(tmp_path, monkeypatch):
+    monkeypatch.setattr(exercises, "SOLUTIONS", ROOT / "solutions")
+    monkeypatch.setattr(exercises, "EXERCISES", tmp_path)
+    assert exercises.generate(check=True) == [p.name for p in SOLUTIONS]  # all missing
+    exercises.generate()
+    assert exercises.generate(check=True) == []
+    victim = tmp_path / SOLUTIONS[0].name
+    victim.write_text(victim.read_text().replace("NotImplementedError", "ValueError"))
+    (tmp_path / "99_orphan.ipynb").write_text("{}")
+    assert exercises.generate(check=True) == [SOLUTIONS[0].name, "99_orphan.ipynb"]
+
+
+def test_welcome_exercise_runs_and_says_not_attempted():
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(ROOT / "exercises" / "00_welcome_exercises.ipynb", as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "exercises")}}).execute()
+    out = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert out.count("⏳") == 3 and "❌" not in out and "Traceback" not in out
+
+
+@pytest.mark.slow
+def test_nbgrader_generate_assignment_accepts_a_solution(tmp_path):
+    """An instructor can hand solutions/ straight to nbgrader."""
+    source = tmp_path / "source" / "ps00"
+    source.mkdir(parents=True)
+    shutil.copy(ROOT / "solutions" / "00_welcome_exercises.ipynb", source)
+    (tmp_path / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.course_id = 'small-and-fast'\n")
+    r = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "ps00",
+                        "--force"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                       # nbgrader runs `alembic` from PATH to create its database
+                       env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    released = tmp_path / "release" / "ps00" / "00_welcome_exercises.ipynb"
+    nb = nbformat.read(released, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "### BEGIN SOLUTION" not in text and text.count("raise NotImplementedError()") == 3
+    assert sum(1 for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")) == 3

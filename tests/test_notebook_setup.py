@@ -1,0 +1,58 @@
+import re
+import time
+
+from course_utils import notebook
+from course_utils.bench import main as bench_main
+
+
+def test_banner_reports_versions_mode_and_cores(clean_modes):
+    clean_modes.setenv("COURSE_FAST", "1")
+    text = notebook.banner()
+    assert re.search(r"Python 3\.11\.\d+", text)
+    assert "tensorflow 2.21.0" in text and "torch 2.14.1" in text and "opencv 4.14" in text
+    assert "mode: fast" in text and "CPU cores" in text
+
+
+def test_versions_reports_missing_packages():
+    assert notebook.versions(("numpy", "no-such-package-xyz"))["no-such-package-xyz"] == "missing"
+
+
+def test_setup_notebook_seeds_and_prints(capsys):
+    import numpy as np
+
+    assert notebook.setup_notebook(5) == 5
+    first = np.random.rand()
+    notebook.setup_notebook(5)
+    assert np.random.rand() == first
+    assert capsys.readouterr().out.startswith("Small & Fast · Python")
+
+
+def test_network_check_is_quick_and_false_offline(clean_modes):
+    clean_modes.setenv("COURSE_OFFLINE", "1")
+    assert notebook.network_reachable() is False
+
+
+def test_network_check_answers_within_its_timeout(clean_modes):
+    # On this machine the data host is unreachable; wherever it is reachable this is True.
+    start = time.monotonic()
+    result = notebook.network_reachable(timeout=2.0)
+    assert isinstance(result, bool) and time.monotonic() - start < 3.0
+
+
+def test_network_check_true_for_a_local_listener(clean_modes):
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        assert notebook.network_reachable(server.getsockname(), timeout=2.0) is True
+
+
+def test_bench_prints_matmul_figure(capsys):
+    assert bench_main(["matmul"]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert "matmul" in line and float(line.split()[-2]) > 1.0 and line.endswith("GFLOP/s")
+
+
+def test_bench_rejects_unknown_name(capsys):
+    assert bench_main(["no-such-bench"]) == 2
