@@ -30,7 +30,8 @@ install: $(STAMP) ## create .venv and install the course and its pinned dependen
 # Root (e.g. in a container) must say --allow-root; extra flags via LAB_ARGS="--port=9999".
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP) ## open the course in JupyterLab
-	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(LAB_ARGS)
 
 test: $(STAMP) ## unit tests, exercise sync check, and every notebook (fast, offline)
 	COURSE_FAST=1 COURSE_OFFLINE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q tests $(NOTEBOOKS) $(NBVAL)

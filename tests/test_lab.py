@@ -22,7 +22,7 @@ def free_port() -> int:
 @pytest.mark.slow
 def test_make_lab_serves_the_notebooks():
     port, token = free_port(), "course-test-token"
-    args = (f"--no-browser --ip=127.0.0.1 --port={port} --ServerApp.token={token} "
+    args = (f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} "
             "--ServerApp.port_retries=0")
     proc = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -1,0 +1,67 @@
+"""Conventions every notebook and the README keep (see CONTRIBUTING.md)."""
+import re
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from course_utils.syllabus import SYLLABUS
+
+LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def test_readme_shows_the_two_commands_first():
+    text = (ROOT / "README.md").read_text()
+    first_block = re.search(r"```bash\n(.*?)```", text, re.S).group(1)
+    assert first_block.splitlines()[0].startswith("make lab")
+    assert first_block.splitlines()[1].startswith("make test")
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_syllabus_matches_course_map():
+    text = (ROOT / "README.md").read_text()
+    for lesson in SYLLABUS:
+        row = next((ln for ln in text.splitlines() if ln.startswith(f"| {lesson.number} |")), None)
+        assert row is not None, f"README syllabus lacks lesson {lesson.number}"
+        assert lesson.title in row and lesson.goal in row
+        assert (lesson.notebook in row) == lesson.available, f"README link state of {lesson.number}"
+
+
+def test_every_notebook_is_in_the_syllabus():
+    planned = {lesson.notebook for lesson in SYLLABUS}
+    assert {f"notebooks/{p.name}" for p in LECTURES} <= planned
+
+
+@pytest.mark.parametrize("path", LECTURES + SOLUTIONS, ids=lambda p: p.name)
+def test_notebook_opening_and_kernel(path):
+    nb = read(path)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and re.match(r"# \d\d · ", first.source), first.source[:40]
+    assert any("setup_notebook(" in c.source for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+def test_lecture_has_parameters_summary_and_exercise_link(path):
+    nb = read(path)
+    assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "## Summary" in markdown
+    assert f"exercises/{path.stem}_exercises.ipynb" in markdown
+    assert re.search(r"CPU time", markdown)
+
+
+@pytest.mark.parametrize("path", LECTURES + SOLUTIONS, ids=lambda p: p.name)
+def test_committed_outputs_come_from_a_clean_run(path):
+    nb = read(path)
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    counts = [c.execution_count for c in code]
+    assert None not in counts, "some cells were never run: run `make execute NB=...`"
+    assert counts == sorted(counts), "cells were run out of order"
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"committed error output: {errors[0].get('ename')}"
