@@ -109,6 +109,25 @@ def time_conv_layers(framework: str = "torch", batch: int = 1, size: int = 28, c
             for name in ("standard", "depthwise", "pointwise", "separable")]
 
 
+def torch_matmul_peak(n: int = 2048, repeat: int = 5) -> float:
+    """float32 matrix multiply in PyTorch (oneDNN/MKL), GFLOP/s: often above NumPy's BLAS."""
+    import torch
+
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    with torch.inference_mode():
+        seconds = best_of(lambda: a @ b, repeat=repeat)
+    return 2 * n**3 / seconds / 1e9
+
+
+def memory_bandwidth(megabytes: int = 256, repeat: int = 5) -> float:
+    """Copy bandwidth of this machine in GB/s (bytes read + bytes written), NumPy float32."""
+    n = megabytes * 2**20 // BYTES
+    src = np.ones(n, dtype=np.float32)
+    dst = np.empty_like(src)
+    seconds = best_of(lambda: np.copyto(dst, src), repeat=repeat)
+    return 2 * src.nbytes / seconds / 1e9
+
+
 def keras_images_per_second(model, batch: int = 32, repeat: int = 3) -> float:
     """Inference throughput of a Keras model on random images (compiled with tf.function)."""
     import tensorflow as tf
@@ -154,4 +173,4 @@ def mobilenet_bench() -> list[Row]:
     return rows
 
 
-__all__ = ["LayerTiming", "time_conv_layers", "keras_images_per_second", "conv_bench", "mobilenet_bench"]
+__all__ = ["LayerTiming", "time_conv_layers", "memory_bandwidth", "torch_matmul_peak", "keras_images_per_second", "conv_bench", "mobilenet_bench"]
