@@ -15,13 +15,13 @@ NOTEBOOKS ?= notebooks solutions exercises
 help:
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
-# Re-install whenever the pinned dependency set changes.
+# Re-install whenever the pinned dependency set changes. torch pulls in triton, which a
+# CPU course never uses and which crashes TensorFlow imported before torchvision (see
+# course_utils/frameworks.py): remove it after every install.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	# torch pulls in triton, which a CPU course never uses and which crashes TensorFlow
-	# imported before torchvision (see course_utils/frameworks.py). Remove it.
 	$(BIN)/python -m pip uninstall --quiet --yes triton || true
 	touch $(STAMP)
 
