@@ -82,10 +82,16 @@ def cell_histograms(image, orientations: int = 9, pixels_per_cell=(8, 8)) -> np.
     ``eps`` of the block normalisation weighs the same for any cell size). Pixels beyond
     the last whole cell are ignored.
     """
+    return histograms_from_gradients(*gradients(image), orientations, pixels_per_cell)
+
+
+def histograms_from_gradients(g_row: np.ndarray, g_col: np.ndarray, orientations: int = 9,
+                              pixels_per_cell=(8, 8)) -> np.ndarray:
+    """:func:`cell_histograms` from gradients computed elsewhere."""
     c_row, c_col = _as_pair(pixels_per_cell, "pixels_per_cell")
     if orientations < 1:
         raise ValueError(f"orientations must be >= 1, got {orientations}")
-    magnitude, orientation = magnitude_orientation(*gradients(image))
+    magnitude, orientation = magnitude_orientation(g_row, g_col)
     n_rows, n_cols = magnitude.shape[0] // c_row, magnitude.shape[1] // c_col
     # crop to whole cells and split the axes: (cell row, pixel row, cell col, pixel col)
     shape = (n_rows, c_row, n_cols, c_col)
