@@ -376,6 +376,9 @@ def _walk_keras(model: Any, rows: list[LayerCost]) -> None:
         except (AttributeError, ValueError) as err:
             raise ValueError(f"layer {layer.name!r} has no known input/output shape; build the model "
                              f"on an Input of fixed size first") from err
+        source = getattr(getattr(layer.input, "_keras_history", None), "operation", None)
+        if type(source).__name__ == "ZeroPadding2D":
+            in_shape = tuple(source.input.shape[1:])  # report the size before explicit padding
         n_weights = sum(int(math.prod(v.shape)) for v in layer.weights)
         row = LayerCost(layer.name, "other", in_shape, out_shape)
         if cls in ("Conv2D", "DepthwiseConv2D"):
@@ -421,12 +424,19 @@ def _walk_torch(model: Any, input_shape: tuple[int, ...]) -> list[LayerCost]:
         raise ValueError(f"input_shape for a PyTorch model is (C, H, W) or (N, C, H, W), got {input_shape!r}")
     names = {m: n for n, m in model.named_modules()}
     rows: list[LayerCost] = []
+    padded: dict[tuple, tuple] = {}  # output shape of a padding module -> its input shape
+
+    def hwc(t: Any) -> tuple:
+        # shapes per image and channels last, as Keras reports them: (H, W, C)
+        return (*t.shape[2:], t.shape[1]) if t.dim() == 4 else tuple(t.shape[1:])
 
     def hook(module: nn.Module, inputs: tuple, output: Any) -> None:
         x = inputs[0]
-        # report shapes per image and channels last, as Keras does: (H, W, C)
-        in_shape = (*x.shape[2:], x.shape[1]) if x.dim() == 4 else tuple(x.shape[1:])
-        out_shape = (*output.shape[2:], output.shape[1]) if output.dim() == 4 else tuple(output.shape[1:])
+        in_shape, out_shape = hwc(x), hwc(output)
+        if "Pad" in type(module).__name__:  # nn.ZeroPad2d, TFSamePad: report sizes before padding
+            padded[out_shape] = in_shape
+            return
+        in_shape = padded.pop(in_shape, in_shape)
         own = sum(p.numel() for p in module.parameters(recurse=False))
         buffers = sum(b.numel() for n, b in module.named_buffers(recurse=False) if n != "num_batches_tracked")
         row = LayerCost(names[module] or type(module).__name__, "other", tuple(in_shape), tuple(out_shape))
@@ -516,19 +526,19 @@ def count_params(model: Any, convention: str = "weights", input_shape: tuple[int
 
 
 def compare_tables(a: CostTable, b: CostTable) -> list[str]:
-    """Differences between two tables' compute rows (kind, MACs, weights), in order; [] if equal."""
+    """Differences between two tables' compute rows (kind, MACs, weights, shapes), in order; [] if equal."""
     ra, rb = a.compute_rows(), b.compute_rows()
     problems = []
     if len(ra) != len(rb):
         problems.append(f"{len(ra)} compute layers vs {len(rb)}")
     def key(r: LayerCost) -> tuple:
-        shape = (r.out_shape[-1],) if r.kind == "fc" else tuple(r.out_shape)  # Linear vs 1x1 conv
-        return r.kind, r.macs, r.weights, shape
+        if r.kind == "fc":  # a Linear layer vs a 1x1 conv on a 1x1 map: compare channels only
+            return r.kind, r.macs, r.weights, r.in_shape[-1], r.out_shape[-1]
+        return r.kind, r.macs, r.weights, tuple(r.in_shape), tuple(r.out_shape)
 
     for x, y in zip(ra, rb):
         if key(x) != key(y):
-            problems.append(f"{x.name} vs {y.name}: {x.kind}/{x.macs:,}/{x.weights:,}/{x.out_shape} "
-                            f"vs {y.kind}/{y.macs:,}/{y.weights:,}/{y.out_shape}")
+            problems.append(f"{x.name} vs {y.name}: {key(x)} vs {key(y)}")
     for conv in CONVENTIONS:
         if a.params(conv) != b.params(conv):
             problems.append(f"params ({conv}): {a.params(conv):,} vs {b.params(conv):,}")

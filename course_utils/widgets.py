@@ -35,7 +35,8 @@ def mobilenet_report(alpha: float = 1.0, resolution: int = 224) -> str:
     t = cost.mobilenet_v1_table(alpha, resolution)
     params = t.params("weights")
     return (f"MobileNet v1 {alpha}@{resolution}: {t.macs / 1e6:,.1f} M MACs, "
-            f"{params / 1e6:.2f} M params (conv + FC), {4 * t.params('total') / 2**20:.1f} MiB as float32")
+            f"{params / 1e6:.2f} M params (conv + FC), {4 * t.params('total') / 1e6:.1f} MB as float32 "
+            f"(all {t.params('total'):,} values incl. BatchNorm)")
 
 
 def mobilenet_explorer(points: dict | None = None, alpha: float = 1.0, resolution: int = 224):

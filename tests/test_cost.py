@@ -171,3 +171,16 @@ def test_table_prints():
     body = t.body_table().splitlines()
     assert body[1].split() == ["Conv", "/", "s2", "3", "x", "3", "x", "3", "x", "8", "128", "x", "128", "x", "3"]
     assert len(body) == 1 + 1 + 13 * 2 + 1
+    assert body[4].split()[-5:] == ["64", "x", "64", "x", "16"]   # conv_dw_2 (stride 2): size before padding
+
+
+def test_walks_report_input_size_before_padding(frameworks):
+    _, keras = frameworks
+    from course_utils.models import keras_models, torch_models
+
+    k_rows = cost.profile(keras_models.mobilenet_v1(0.25, input_shape=(128, 128, 3))).compute_rows()
+    t_rows = cost.profile(torch_models.mobilenet_v1(0.25), (3, 128, 128)).compute_rows()
+    f_rows = cost.mobilenet_v1_table(0.25, 128).compute_rows()
+    for rows in (k_rows, t_rows, f_rows):
+        assert rows[0].in_shape == (128, 128, 3) and rows[3].in_shape == (64, 64, 16)  # conv1, conv_dw_2
+    keras.backend.clear_session()
