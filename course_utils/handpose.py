@@ -68,7 +68,10 @@ def _check_args(n: int, size: int, background: str) -> None:
 # ----------------------------------------------------------------------------- backgrounds
 @lru_cache(maxsize=None)
 def _bundled(kind: str, name: str) -> np.ndarray:
-    """A bundled photo (RGB) or texture (grayscale) as float32, loaded once per process."""
+    """A bundled photo (RGB) or texture (grayscale) as float32, loaded once per process.
+
+    A read-only cache of files on disk: it never changes what :func:`make_hands` returns.
+    """
     from . import bundled
 
     img = bundled.photo(name) if kind == "photo" else bundled.texture(name)
@@ -291,22 +294,28 @@ def _one_image(label: int, size: int, background: str, rng: np.random.Generator)
     return np.clip(img + 0.5, 0, 255).astype(np.uint8)
 
 
-def make_hands(n: int, size: int = 64, background: str = "plain",
-               seed: int = 0) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+def make_hands(n: int, size: int = 64, background: str = "plain", seed: int = 0, *,
+               progress: bool | None = None) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Generate ``n`` hand-pose images: ``(images, labels, class_names)``.
 
     ``images`` is uint8 ``(n, size, size, 3)`` RGB, ``labels`` int64 ``(n,)`` indexing
     ``class_names == CLASSES`` (rock, paper, scissors). Classes are balanced: their counts
     differ by at most 1 (when ``n`` is not a multiple of 3, the first classes get one more)
     and their order is shuffled. The same ``seed`` gives byte-identical output; no global
-    random state is read or changed.
+    random state is read or changed. ``progress`` shows a ``tqdm`` bar (default: only
+    for 5,000 images or more, which take several seconds).
     """
     _check_args(n, size, background)
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n) % len(CLASSES)).astype(np.int64)
     images = np.empty((n, size, size, 3), np.uint8)
-    for i, label in enumerate(labels):
-        images[i] = _one_image(int(label), int(size), background, rng)
+    steps = range(n)
+    if progress or (progress is None and n >= 5000):
+        from tqdm.auto import tqdm
+
+        steps = tqdm(steps, desc=f"hands {size}x{size} {background}", unit="img")
+    for i in steps:
+        images[i] = _one_image(int(labels[i]), int(size), background, rng)
     return images, labels, CLASSES
 
 

@@ -281,6 +281,15 @@ def test_a_corrupt_cached_file_is_replaced_online(tmp_path, server, online):
     assert (root / "toy.zip").read_bytes() == blob and server.requests == ["toy.zip"]
 
 
+def test_a_plain_file_is_verified_and_kept_as_is(tmp_path, server, online):
+    blob = np.arange(5000, dtype=np.int32).tobytes()
+    entry = register(tmp_path, server, "weights", blob, filename="w.bin")
+    root = fetch("weights", data_dir=tmp_path / "cache", registry=[entry], progress=False)
+    assert (root / "w.bin").read_bytes() == blob and leftovers(root) == ["w.bin"]
+    fetch("weights", data_dir=tmp_path / "cache", registry=[entry], progress=False)
+    assert server.requests == ["w.bin"]  # present and verified: no second request
+
+
 def test_unknown_and_non_download_datasets(tmp_path):
     with pytest.raises(ValueError, match=r"unknown dataset 'nope'; expected one of \[.*'rps'"):
         fetch("nope", data_dir=tmp_path)

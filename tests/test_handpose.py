@@ -19,6 +19,12 @@ def test_same_seed_gives_identical_bytes_and_other_seed_differs():
     assert a.tobytes() != c.tobytes()
 
 
+def test_progress_bar_does_not_change_the_images(capsys):
+    a, _, _ = make_hands(5, 32, "color", seed=9, progress=True)
+    b, _, _ = make_hands(5, 32, "color", seed=9, progress=False)
+    assert np.array_equal(a, b) and "hands 32x32 color" in capsys.readouterr().err
+
+
 def test_no_global_random_state_used():
     np.random.seed(123)
     before = np.random.random()
