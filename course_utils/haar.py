@@ -125,22 +125,78 @@ def _as_table(coords) -> tuple[np.ndarray, np.ndarray]:
     return corners, signs
 
 
-def haar_features(images, coords, r: int = 0, c: int = 0) -> np.ndarray:
+def _padded_integral(images: np.ndarray) -> np.ndarray:
+    """Integral images with a zero row and column in front: ``P[i, j] = sum(image[:i, :j])``,
+    so every rectangle sum is the same 4 look-ups, with no special case at the border."""
+    return np.pad(integral_image(images), [(0, 0)] * (images.ndim - 2) + [(1, 0), (1, 0)])
+
+
+def _features_from_integral(P: np.ndarray, corners: np.ndarray, signs: np.ndarray,
+                            rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Features ``(n_windows, n_features)`` of the windows with top-left ``(rows, cols)`` in
+    one padded integral image ``P``."""
+    r = rows[:, None, None]
+    c = cols[:, None, None]
+    r0, c0, r1, c1 = (corners[..., 0] + r, corners[..., 1] + c,
+                      corners[..., 2] + r + 1, corners[..., 3] + c + 1)
+    sums = P[r1, c1] - P[r0, c1] - P[r1, c0] + P[r0, c0]  # (n_windows, n_features, 4)
+    return (sums * signs).sum(axis=-1)
+
+
+def _window_stats(image: np.ndarray, rows, cols, height: int, width: int):
+    """Mean and standard deviation of each window, from integral images of I and I^2."""
+    image = np.asarray(image, dtype=np.float64)
+    P, P2 = _padded_integral(image), _padded_integral(image**2)
+    whole = np.array([[[0, 0, height - 1, width - 1]] * 1])  # one feature: the window
+    n = height * width
+    mean = _features_from_integral(P, whole, np.ones((1, 1)), rows, cols)[:, 0] / n
+    mean_sq = _features_from_integral(P2, whole, np.ones((1, 1)), rows, cols)[:, 0] / n
+    std = np.sqrt(np.maximum(mean_sq - mean**2, 0.0))
+    return mean, std
+
+
+def haar_features(images, coords, r: int = 0, c: int = 0, normalize: bool = False,
+                  window=None) -> np.ndarray:
     """Haar-like features of the window at ``(r, c)`` of each image: ``(n_images, n_features)``.
 
-    ``images``: one image (H, W) or a stack (N, H, W) (not integral images: we build them,
-    padded with a zero row and column so every rectangle sum is the same 4 look-ups).
+    ``images``: one image (H, W) or a stack (N, H, W) (not integral images: we build them).
+    ``normalize=True`` gives the features of the window scaled to zero mean and unit
+    variance (Viola-Jones' lighting correction) without touching the pixels:
+    ``f((w - m) / s) = (f(w) - m * sum(sign * area)) / s``. ``window`` = (height, width)
+    of the window for that (default: the image size minus ``r``, ``c``).
     """
     images = np.asarray(images)
     single = images.ndim == 2
-    ii = integral_image(images[None] if single else images)
-    ii = np.pad(ii, ((0, 0), (1, 0), (1, 0)))  # P[i, j] = sum(image[:i, :j])
+    stack = images[None] if single else images
     corners, signs = _as_table(coords)
-    r0, c0 = corners[..., 0] + r, corners[..., 1] + c
-    r1, c1 = corners[..., 2] + r + 1, corners[..., 3] + c + 1
-    sums = ii[:, r1, c1] - ii[:, r0, c1] - ii[:, r1, c0] + ii[:, r0, c0]  # (N, n, 4)
-    out = (sums * signs).sum(axis=-1)
+    height, width = window or (stack.shape[1] - r, stack.shape[2] - c)
+    rows, cols = np.array([r]), np.array([c])
+    out = np.stack([_features_from_integral(P, corners, signs, rows, cols)[0]
+                    for P in _padded_integral(stack)])
+    if normalize:
+        areas = (corners[..., 2] - corners[..., 0] + 1) * (corners[..., 3] - corners[..., 1] + 1)
+        signed_area = (areas * signs).sum(axis=-1)
+        stats = [_window_stats(img, rows, cols, height, width) for img in stack]
+        mean = np.array([m[0] for m, _ in stats])[:, None]
+        std = np.array([s[0] for _, s in stats])[:, None]
+        out = (out - mean * signed_area) / np.maximum(std, 1e-3)
     return out[0] if single else out
+
+
+def scan_features(image, coords, window=(25, 25), step: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """``(positions, features)`` of every window of ``image`` (stride ``step``), normalised
+    like ``haar_features(..., normalize=True)``, from ONE pair of integral images."""
+    image = np.asarray(image, dtype=np.float64)
+    height, width = window
+    rows, cols = np.meshgrid(np.arange(0, image.shape[0] - height + 1, step),
+                             np.arange(0, image.shape[1] - width + 1, step), indexing="ij")
+    rows, cols = rows.ravel(), cols.ravel()
+    corners, signs = _as_table(coords)
+    raw = _features_from_integral(_padded_integral(image), corners, signs, rows, cols)
+    areas = (corners[..., 2] - corners[..., 0] + 1) * (corners[..., 3] - corners[..., 1] + 1)
+    mean, std = _window_stats(image, rows, cols, height, width)
+    features = (raw - mean[:, None] * (areas * signs).sum(axis=-1)) / np.maximum(std, 1e-3)[:, None]
+    return np.c_[rows, cols], features
 
 
 # ------------------------------------------------------------------------ AdaBoost
@@ -285,6 +341,40 @@ class Cascade:
             survivors.append(int(alive.sum()))
             start = end
         return alive, survivors, evaluations
+
+    def scan(self, image, coords, window=(25, 25), step: int = 2) -> dict:
+        """Run the cascade on every window of ``image`` (one scale), computing each stage's
+        features only for the windows still alive, from one pair of integral images.
+
+        Returns a dict: ``positions`` (row, col) of accepted windows, ``windows`` scanned,
+        ``survivors`` per stage, stump ``evaluations``.
+        """
+        image = np.asarray(image, dtype=np.float64)
+        height, width = window
+        rows, cols = np.meshgrid(np.arange(0, image.shape[0] - height + 1, step),
+                                 np.arange(0, image.shape[1] - width + 1, step), indexing="ij")
+        rows, cols = rows.ravel(), cols.ravel()
+        P = _padded_integral(image)
+        mean, std = _window_stats(image, rows, cols, height, width)
+        corners, signs = _as_table(coords)
+        areas = (corners[..., 2] - corners[..., 0] + 1) * (corners[..., 3] - corners[..., 1] + 1)
+        signed_area = (areas * signs).sum(axis=-1)
+        alive = np.ones(len(rows), dtype=bool)
+        survivors, evaluations, start = [], 0, 0
+        for k, end in enumerate(self.bounds):
+            idx = np.flatnonzero(alive)
+            score = np.zeros(len(idx))
+            for s in self.boost.stumps[start:end]:
+                f = s.feature
+                raw = _features_from_integral(P, corners[f:f + 1], signs[f:f + 1], rows[idx], cols[idx])[:, 0]
+                x = (raw - mean[idx] * signed_area[f]) / np.maximum(std[idx], 1e-3)
+                score += s.alpha * (s.polarity * x < s.polarity * s.threshold)
+            evaluations += len(idx) * (end - start)
+            alive[idx[score < self.thresholds[k]]] = False
+            survivors.append(int(alive.sum()))
+            start = end
+        return {"positions": np.c_[rows[alive], cols[alive]], "windows": len(rows),
+                "survivors": survivors, "evaluations": evaluations}
 
 
 # --------------------------------------------------------------- OpenCV cascades
