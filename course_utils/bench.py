@@ -79,4 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the imported module, not this __main__ copy: topic modules register
+    # their benchmarks in `course_utils.bench.REGISTRY`.
+    from course_utils.bench import main as _main
+
+    sys.exit(_main())

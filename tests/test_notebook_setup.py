@@ -56,3 +56,13 @@ def test_bench_prints_matmul_figure(capsys):
 
 def test_bench_rejects_unknown_name(capsys):
     assert bench_main(["no-such-bench"]) == 2
+
+
+def test_make_bench_entry_point_sees_topic_benchmarks():
+    # `python -m course_utils.bench` runs the module as __main__; topic modules must still
+    # register where main() looks.
+    from conftest import run_python
+
+    r = run_python("import runpy, sys; sys.argv = ['bench', 'handpose']; "
+                   "runpy.run_module('course_utils.bench', run_name='__main__')")
+    assert "handpose" in r.stdout and "img/s" in r.stdout, r.stdout + r.stderr[-1500:]
