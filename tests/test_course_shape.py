@@ -65,3 +65,14 @@ def test_committed_outputs_come_from_a_clean_run(path):
     assert counts == sorted(counts), "cells were run out of order"
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors, f"committed error output: {errors[0].get('ename')}"
+
+
+def test_every_registered_dataset_has_licence_citation_and_provenance():
+    from course_utils.download import load_registry
+
+    readme = (ROOT / "datasets" / "README.md").read_text()
+    for name, entry in load_registry().items():
+        assert entry["kind"] in {"generated", "bundled", "download"}, name
+        for key in ("licence", "licence_short", "citation", "description"):
+            assert entry.get(key), f"{name} lacks {key}"
+        assert name in readme, f"datasets/README.md does not describe {name}"
