@@ -212,6 +212,21 @@ def opencv_hog(image, orientations: int = 9, pixels_per_cell: int = 8, cells_per
     return descriptor.compute(np.ascontiguousarray(image[:h, :w])).ravel()
 
 
+def opencv_blocks(descriptor: np.ndarray, image_shape: tuple[int, int], orientations: int = 9,
+                  pixels_per_cell: int = 8, cells_per_block: int = 2) -> np.ndarray:
+    """An :func:`opencv_hog` vector rearranged into :func:`hog`'s block layout
+    ``(n_blocks_row, n_blocks_col, b, b, orientations)``.
+
+    OpenCV walks the blocks column by column, and the cells inside a block column by
+    column too; scikit-image walks both row by row.
+    """
+    b = int(cells_per_block)
+    n_br = image_shape[0] // pixels_per_cell - b + 1
+    n_bc = image_shape[1] // pixels_per_cell - b + 1
+    blocks = np.asarray(descriptor).reshape(n_bc, n_br, b, b, orientations)
+    return blocks.transpose(1, 0, 3, 2, 4)
+
+
 @benchmark("hog")
 def hog_benchmark() -> list[tuple[str, float, str]]:
     """HOG features and the HOG+SVM face detector of notebook 01 on a 640x480 frame."""

@@ -69,7 +69,7 @@ def test_detector_finds_the_astronauts_face(detector):
     boxes, scores = detector.detect(astronaut, min_face=64)
     ious = detect.iou_matrix(boxes, haar_box)[:, 0]
     assert (ious >= 0.5).sum() == 1  # the face, found once
-    assert len(boxes) <= 2  # measured: the face and one window on the suit
+    assert len(boxes) <= 2  # measured: the face and one window on the mission patch
     box = boxes[np.argmax(ious)]
     assert 150 <= box[0] <= 200 and 50 <= box[1] <= 100  # x0 ~ 163, y0 ~ 70
 
