@@ -11,8 +11,8 @@ Conventions (the papers' conventions, stated once):
     kernels *and* biases), no BatchNorm. This is the papers' count: MobileNet v1 1.0 has
     3,206,976 conv weights + 1,024,000 FC weights + 1,000 FC biases = 4,231,976 ("4.2M").
   - ``"trainable"``: ``"weights"`` plus every other learnable parameter (BatchNorm gamma
-    and beta). Equals Keras' trainable count of an unfrozen model and PyTorch's
-    ``sum(p.numel() for p in model.parameters())``.
+    and beta). Counted by role, so freezing layers does not change it. Equals Keras'
+    trainable count of an unfrozen model and PyTorch's ``sum(p.numel() for p in model.parameters())``.
   - ``"total"``: ``"trainable"`` plus state that is not learned by gradient descent
     (BatchNorm moving mean and variance). Equals Keras' ``model.count_params()`` and, in
     PyTorch, parameters + buffers (``num_batches_tracked`` excluded).
@@ -362,6 +362,12 @@ def _conv_kind(k: tuple[int, int], groups: int, c_in: int, out_hw: tuple[int, in
     return "conv"
 
 
+def _is_statistic(variable: Any) -> bool:
+    """A state variable that gradient descent does not learn (BatchNorm moving mean/variance...)."""
+    name = str(getattr(variable, "path", getattr(variable, "name", ""))).lower()
+    return any(word in name for word in ("moving", "running", "count", "seed_generator"))
+
+
 def _walk_keras(model: Any, rows: list[LayerCost]) -> None:
     for layer in model.layers:
         cls = type(layer).__name__
@@ -409,8 +415,9 @@ def _walk_keras(model: Any, rows: list[LayerCost]) -> None:
         else:
             if cls == "BatchNormalization":
                 row.kind = "bn"
-            row.extra_trainable = sum(int(math.prod(v.shape)) for v in layer.weights if v.trainable)
-            row.non_trainable = n_weights - row.extra_trainable
+            # by role, not by the current `trainable` flag, so freezing a model does not change its count
+            stats = sum(int(math.prod(v.shape)) for v in layer.weights if _is_statistic(v))
+            row.extra_trainable, row.non_trainable = n_weights - stats, stats
         rows.append(row)
 
 

@@ -138,6 +138,21 @@ def test_count_entry_points_both_frameworks(frameworks):
         assert cost.count_params(k_model, convention) == cost.count_params(t_model, convention)
     with pytest.raises(ValueError, match="built for input"):
         cost.count_macs(k_model, (128, 128, 3))
+    k_model.trainable = False  # conventions count by role: freezing changes nothing
+    assert [cost.count_params(k_model, c) for c in cost.CONVENTIONS] == [4_210_088, 4_231_976, 4_253_864]
+    keras.backend.clear_session()
+
+
+def test_profile_nested_keras_model(frameworks):
+    _, keras = frameworks
+    from course_utils.models import keras_models
+
+    base = keras_models.mobilenet_v1(0.25, input_shape=(96, 96, 3), include_top=False)
+    model = keras.Sequential([keras.Input((96, 96, 3)), base, keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(3)])
+    table = cost.profile(model)
+    assert table.params("total") == model.count_params()
+    assert table.macs == cost.mobilenet_v1_table(0.25, 96, include_top=False).macs + 256 * 3
     keras.backend.clear_session()
 
 
