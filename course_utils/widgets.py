@@ -58,6 +58,9 @@ def mobilenet_explorer(points: dict | None = None, alpha: float = 1.0, resolutio
             ax.scatter([here], [points[(alpha, resolution)]], c="C3", s=60, label=f"{alpha}@{resolution}")
         ax.set(xscale="log", xlabel="million MACs (log scale)", ylabel="ImageNet top-1 (%)",
                title=f"MobileNet v1 {alpha}@{resolution}")
+        ticks = [10, 20, 50, 100, 200, 500]
+        ax.set_xticks(ticks, [str(t) for t in ticks])
+        ax.minorticks_off()
         ax.legend(loc="lower right")
         plt.show()
 
