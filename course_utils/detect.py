@@ -223,12 +223,6 @@ class HogFaceDetector:
     seed: int = 0
     history: list = field(default_factory=list)
 
-    @property
-    def hog_params(self) -> dict:
-        return dict(orientations=self.orientations,
-                    pixels_per_cell=(self.pixels_per_cell,) * 2,
-                    cells_per_block=(self.cells_per_block,) * 2)
-
     def features(self, windows) -> np.ndarray:
         """HOG descriptors ``(n, d)`` of a stack of ``window`` x ``window`` crops.
 

@@ -395,6 +395,20 @@ def opencv_detect(image, cascade: str = "frontalface_default", scale_factor: flo
     return np.c_[rects[:, :2], rects[:, :2] + rects[:, 2:]]
 
 
+def opencv_cascade_stages(cascade: str = "frontalface_default") -> list[int]:
+    """Number of weak classifiers in each stage of one of OpenCV's shipped cascades (read
+    from its XML file)."""
+    import xml.etree.ElementTree as ET
+
+    from .bundled import haar_cascade_path
+
+    root = ET.parse(haar_cascade_path(cascade)).getroot()
+    stages = root.find("cascade/stages")
+    if stages is None:
+        raise ValueError(f"{cascade!r} is not in OpenCV's new cascade format")
+    return [len(stage.find("weakClassifiers")) for stage in stages]
+
+
 @benchmark("haar")
 def haar_benchmark() -> list[tuple[str, float, str]]:
     """OpenCV's Viola-Jones face detector on a 640x480 frame (the seed says "2 fps")."""
