@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from types import ModuleType
 
@@ -42,6 +43,9 @@ def import_frameworks(*names: str, seed: int | None = None) -> dict[str, ModuleT
         loaded["torch"] = importlib.import_module("torch")
         importlib.import_module("torchvision")
     if "tensorflow" in names:
+        # Hide TensorFlow's C++ info/warning lines (e.g. "no CUDA drivers found") so they
+        # don't drown the notebook; a learner who set the variable keeps their choice.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         loaded["tensorflow"] = importlib.import_module("tensorflow")
     if seed is not None:
         from .seeding import seed_everything
