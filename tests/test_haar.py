@@ -145,3 +145,8 @@ def test_opencv_finds_eyes_inside_the_face():
     eyes = H.opencv_detect(astronaut, "eye", 1.1, 5)
     inside = [e for e in eyes if e[0] >= face[0] and e[2] <= face[2] and e[1] >= face[1] and e[3] <= face[3]]
     assert len(inside) == 2
+
+
+def test_opencv_cascade_sizes_read_from_the_xml():
+    stages = H.opencv_cascade_stages("frontalface_default")
+    assert (len(stages), sum(stages), stages[0]) == (25, 2913, 9)
