@@ -148,7 +148,8 @@ def random_windows(image, n: int, window: int = 25, rng=None, exclude=None) -> n
         if len(crops) == n:
             break
         size = int(rng.integers(window, max(window + 1, min(image.shape[:2]) // 2)))
-        y, x = int(rng.integers(0, image.shape[0] - size + 1)), int(rng.integers(0, image.shape[1] - size + 1))
+        y = int(rng.integers(0, image.shape[0] - size + 1))
+        x = int(rng.integers(0, image.shape[1] - size + 1))
         if exclude is not None and iou_matrix([x, y, x + size, y + size], exclude).max() > 0:
             continue
         crop = image[y:y + size, x:x + size]

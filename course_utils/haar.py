@@ -147,7 +147,7 @@ def _window_stats(image: np.ndarray, rows, cols, height: int, width: int):
     """Mean and standard deviation of each window, from integral images of I and I^2."""
     image = np.asarray(image, dtype=np.float64)
     P, P2 = _padded_integral(image), _padded_integral(image**2)
-    whole = np.array([[[0, 0, height - 1, width - 1]] * 1])  # one feature: the window
+    whole = np.array([[[0, 0, height - 1, width - 1]]])  # one feature: the whole window
     n = height * width
     mean = _features_from_integral(P, whole, np.ones((1, 1)), rows, cols)[:, 0] / n
     mean_sq = _features_from_integral(P2, whole, np.ones((1, 1)), rows, cols)[:, 0] / n
