@@ -302,6 +302,18 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *,
     return dest
 
 
+def _write_members(out: Path, members) -> None:
+    """Write checked archive members ``(relative path, is_dir, open_fn)`` below ``out``."""
+    for rel, is_dir, open_member in members:
+        target = out.joinpath(*rel.parts)
+        if is_dir:
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open_member() as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+
+
 def _extract_zip(archive: Path, out: Path) -> None:
     try:
         zf = zipfile.ZipFile(archive)
@@ -317,14 +329,7 @@ def _extract_zip(archive: Path, out: Path) -> None:
                                     "is a symbolic link; refusing to extract anything")
             if rel is not None:
                 plan.append((info, rel))
-        for info, rel in plan:
-            target = out.joinpath(*rel.parts)
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+        _write_members(out, [(rel, info.is_dir(), lambda i=info: zf.open(i)) for info, rel in plan])
 
 
 def _extract_tar(archive: Path, out: Path) -> None:
@@ -341,12 +346,4 @@ def _extract_tar(archive: Path, out: Path) -> None:
                                     "link or special file; refusing to extract anything")
             if rel is not None:
                 members.append((m, rel))
-        for m, rel in members:
-            target = out.joinpath(*rel.parts)
-            if m.isdir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            src = tf.extractfile(m)
-            with src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+        _write_members(out, [(rel, m.isdir(), lambda m=m: tf.extractfile(m)) for m, rel in members])

@@ -24,3 +24,14 @@ def clean_modes(monkeypatch):
     for name in ("COURSE_FAST", "COURSE_OFFLINE", "COURSE_DATA_DIR", "COURSE_CHECKS_RAISE"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
+
+
+@pytest.fixture(scope="session")
+def frameworks():
+    """``(torch, keras)``, imported once per test session in the safe order (torch first)."""
+    from course_utils.frameworks import import_frameworks
+
+    mods = import_frameworks("torch", "tensorflow")
+    import keras
+
+    return mods["torch"], keras

@@ -95,14 +95,6 @@ def test_full_convolution_mobilenet():
 
 # --- three ways agree -------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def frameworks():
-    from course_utils.frameworks import import_frameworks
-
-    mods = import_frameworks("torch", "tensorflow")
-    import keras
-
-    return mods["torch"], keras
 
 
 @pytest.mark.parametrize("alpha", MOBILENET_V1_ALPHAS)

@@ -8,19 +8,11 @@ from course_utils import cost
 from course_utils.models import MOBILENET_V1_ALPHAS
 
 
-@pytest.fixture(scope="module")
-def fw():
-    from course_utils.frameworks import import_frameworks
-
-    mods = import_frameworks("torch", "tensorflow")
-    import keras
-
-    return mods["torch"], keras
 
 
 @pytest.mark.parametrize("alpha", MOBILENET_V1_ALPHAS)
-def test_param_counts_equal_keras_applications(fw, alpha):
-    _, keras = fw
+def test_param_counts_equal_keras_applications(frameworks, alpha):
+    _, keras = frameworks
     from course_utils.models import keras_models, torch_models
 
     for top in (True, False):
@@ -44,9 +36,9 @@ def _logits(model, x):
 
 
 @pytest.fixture(scope="module")
-def reference_and_input(fw):
+def reference_and_input(frameworks):
     """keras.applications MobileNet 0.5 @ 96 (logits), with non-trivial BatchNorm statistics."""
-    _, keras = fw
+    _, keras = frameworks
     from course_utils.models import keras_models
 
     ref = keras.applications.MobileNet(weights=None, alpha=0.5, input_shape=(96, 96, 3),
@@ -59,7 +51,7 @@ def reference_and_input(fw):
     return ref, x
 
 
-def test_keras_weight_transfer_gives_same_outputs(fw, reference_and_input):
+def test_keras_weight_transfer_gives_same_outputs(frameworks, reference_and_input):
     from course_utils.models import keras_models
 
     ref, x = reference_and_input
@@ -71,8 +63,8 @@ def test_keras_weight_transfer_gives_same_outputs(fw, reference_and_input):
     np.testing.assert_allclose(got, expected, atol=1e-5, rtol=1e-5)
 
 
-def test_torch_with_converted_weights_gives_same_outputs(fw, reference_and_input):
-    torch, _ = fw
+def test_torch_with_converted_weights_gives_same_outputs(frameworks, reference_and_input):
+    torch, _ = frameworks
     from course_utils.models import torch_models
 
     ref, x = reference_and_input
@@ -90,9 +82,9 @@ def test_torch_with_converted_weights_gives_same_outputs(fw, reference_and_input
     assert np.abs(shifted - expected).max() > 100 * np.abs(got - expected).max() + 1e-4
 
 
-def test_torch_features_match_keras_at_odd_size(fw):
+def test_torch_features_match_keras_at_odd_size(frameworks):
     """TFSamePad reproduces "same" padding at the first conv for an odd input size too."""
-    torch, keras = fw
+    torch, keras = frameworks
     from course_utils.models import keras_models, torch_models
 
     k = keras_models.mobilenet_v1(0.25, input_shape=(99, 99, 3), include_top=False)
@@ -107,8 +99,8 @@ def test_torch_features_match_keras_at_odd_size(fw):
     keras.backend.clear_session()
 
 
-def test_full_conv_models_match_formula(fw):
-    _, keras = fw
+def test_full_conv_models_match_formula(frameworks):
+    _, keras = frameworks
     from course_utils.models import keras_models, torch_models
 
     formula = cost.mobilenet_v1_table(0.25, 128, separable=False)
@@ -119,7 +111,7 @@ def test_full_conv_models_match_formula(fw):
     keras.backend.clear_session()
 
 
-def test_bad_input_shape(fw):
+def test_bad_input_shape(frameworks):
     from course_utils.models import keras_models
 
     with pytest.raises(ValueError, match="input_shape"):
