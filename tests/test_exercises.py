@@ -68,22 +68,52 @@ def test_welcome_exercise_runs_and_says_not_attempted():
     assert out.count("⏳") == 3 and "❌" not in out and "Traceback" not in out
 
 
-@pytest.mark.slow
-def test_nbgrader_generate_assignment_accepts_a_solution(tmp_path):
-    """An instructor can hand solutions/ straight to nbgrader."""
-    source = tmp_path / "source" / "ps00"
-    source.mkdir(parents=True)
-    shutil.copy(ROOT / "solutions" / "00_welcome_exercises.ipynb", source)
-    (tmp_path / "nbgrader_config.py").write_text(
-        "c = get_config()\nc.CourseDirectory.course_id = 'small-and-fast'\n")
-    r = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "ps00",
-                        "--force"],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                       # nbgrader runs `alembic` from PATH to create its database
-                       env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+def nbgrader(args, cwd, **env):
+    """Run the nbgrader CLI in a course folder (it runs `alembic` from PATH for its database)."""
+    path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PATH": path, **env})
+
+
+@pytest.fixture(scope="module")
+def nbgrader_course(tmp_path_factory):
+    """An nbgrader course folder whose assignment ps00 is the warm-up solutions notebook."""
+    course = tmp_path_factory.mktemp("course")
+    (course / "source" / "ps00").mkdir(parents=True)
+    shutil.copy(ROOT / "solutions" / "00_welcome_exercises.ipynb", course / "source" / "ps00")
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.course_id = 'small-and-fast'\n"
+        "c.CourseDirectory.db_assignments = [dict(name='ps00')]\n"
+        "c.CourseDirectory.db_students = [dict(id='ada'), dict(id='bob')]\n")
+    r = nbgrader(["generate_assignment", "ps00", "--force"], course)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
-    released = tmp_path / "release" / "ps00" / "00_welcome_exercises.ipynb"
+    return course
+
+
+@pytest.mark.slow
+def test_nbgrader_generate_assignment_accepts_a_solution(nbgrader_course):
+    """An instructor can hand solutions/ straight to nbgrader."""
+    released = nbgrader_course / "release" / "ps00" / "00_welcome_exercises.ipynb"
     nb = nbformat.read(released, as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "### BEGIN SOLUTION" not in text and text.count("raise NotImplementedError()") == 3
     assert sum(1 for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")) == 3
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_scores_solved_and_untouched(nbgrader_course):
+    """With COURSE_CHECKS_RAISE=1 a failed self-check loses its points in nbgrader's autograder."""
+    released = nbgrader_course / "release" / "ps00" / "00_welcome_exercises.ipynb"
+    solved = ROOT / "solutions" / "00_welcome_exercises.ipynb"
+    for student, notebook in (("ada", solved), ("bob", released)):
+        folder = nbgrader_course / "submitted" / student / "ps00"
+        folder.mkdir(parents=True)
+        shutil.copy(notebook, folder / "00_welcome_exercises.ipynb")
+    r = nbgrader(["autograde", "ps00", "--force"], nbgrader_course,
+                 COURSE_CHECKS_RAISE="1", PYTHONPATH=str(ROOT))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{nbgrader_course / 'gradebook.db'}") as gb:
+        scores = {s: gb.find_submission("ps00", s).score for s in ("ada", "bob")}
+    assert scores == {"ada": 3.0, "bob": 0.0}
