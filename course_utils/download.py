@@ -302,9 +302,22 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *,
     return dest
 
 
-def _write_members(out: Path, members) -> None:
-    """Write checked archive members ``(relative path, is_dir, open_fn)`` below ``out``."""
-    for rel, is_dir, open_member in members:
+def _extract_members(archive: Path, out: Path, entries) -> None:
+    """Check every member, then write them below ``out``.
+
+    ``entries`` yields ``(name, unsafe, is_dir, open_fn)`` per member, where ``unsafe`` says
+    why a member must not be extracted (a link, a device file) or is ``None``. Everything is
+    checked before anything is written, so a bad archive leaves nothing behind.
+    """
+    plan = []
+    for name, unsafe, is_dir, open_member in entries:
+        rel = _check_member_name(name, archive)
+        if unsafe:
+            raise DownloadError(f"unsafe archive {archive.name}: member {name!r} {unsafe}; "
+                                "refusing to extract anything")
+        if rel is not None:
+            plan.append((rel, is_dir, open_member))
+    for rel, is_dir, open_member in plan:
         target = out.joinpath(*rel.parts)
         if is_dir:
             target.mkdir(parents=True, exist_ok=True)
@@ -320,16 +333,11 @@ def _extract_zip(archive: Path, out: Path) -> None:
     except zipfile.BadZipFile as err:
         raise DownloadError(f"{archive.name} is not a valid zip file: {err}") from err
     with zf:
-        plan = []
-        for info in zf.infolist():
-            rel = _check_member_name(info.filename, archive)
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                raise DownloadError(f"unsafe archive {archive.name}: member {info.filename!r} "
-                                    "is a symbolic link; refusing to extract anything")
-            if rel is not None:
-                plan.append((info, rel))
-        _write_members(out, [(rel, info.is_dir(), lambda i=info: zf.open(i)) for info, rel in plan])
+        _extract_members(archive, out, [
+            (info.filename,
+             "is a symbolic link" if stat.S_ISLNK(info.external_attr >> 16) else None,
+             info.is_dir(), lambda i=info: zf.open(i))
+            for info in zf.infolist()])
 
 
 def _extract_tar(archive: Path, out: Path) -> None:
@@ -338,12 +346,8 @@ def _extract_tar(archive: Path, out: Path) -> None:
     except tarfile.TarError as err:
         raise DownloadError(f"{archive.name} is not a valid tar file: {err}") from err
     with tf:
-        members = []
-        for m in tf.getmembers():
-            rel = _check_member_name(m.name, archive)
-            if m.issym() or m.islnk() or not (m.isfile() or m.isdir()):
-                raise DownloadError(f"unsafe archive {archive.name}: member {m.name!r} is a "
-                                    "link or special file; refusing to extract anything")
-            if rel is not None:
-                members.append((m, rel))
-        _write_members(out, [(rel, m.isdir(), lambda m=m: tf.extractfile(m)) for m, rel in members])
+        _extract_members(archive, out, [
+            (m.name,
+             "is a link or special file" if m.issym() or m.islnk() or not (m.isfile() or m.isdir()) else None,
+             m.isdir(), lambda m=m: tf.extractfile(m))
+            for m in tf.getmembers()])

@@ -345,3 +345,42 @@ def test_importing_download_does_not_import_frameworks():
                      "print([m for m in ('torch', 'tensorflow', 'keras', 'requests') if m in sys.modules])")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_tar_extracts_and_links_are_refused(tmp_path):
+    """Tar archives go through the same checks as zips; a link member stops everything."""
+    import io
+    import stat
+    import tarfile
+    import zipfile
+
+    from course_utils.download import DownloadError, _extract_tar, _extract_zip
+
+    def tar_with(path, link):
+        with tarfile.open(path, "w:gz") as tf:
+            data = b"pixels"
+            info = tarfile.TarInfo("rps/rock/0.png")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+            if link:
+                sym = tarfile.TarInfo("rps/evil")
+                sym.type, sym.linkname = tarfile.SYMTYPE, "/etc/passwd"
+                tf.addfile(sym)
+
+    tar_with(tmp_path / "ok.tgz", link=False)
+    _extract_tar(tmp_path / "ok.tgz", tmp_path / "ok")
+    assert (tmp_path / "ok" / "rps" / "rock" / "0.png").read_bytes() == b"pixels"
+
+    tar_with(tmp_path / "bad.tgz", link=True)
+    with pytest.raises(DownloadError, match="link or special file"):
+        _extract_tar(tmp_path / "bad.tgz", tmp_path / "bad")
+    assert not (tmp_path / "bad").exists() or not any((tmp_path / "bad").rglob("*"))
+
+    link = zipfile.ZipInfo("rps/evil")
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    with zipfile.ZipFile(tmp_path / "bad.zip", "w") as zf:
+        zf.writestr("rps/rock/0.png", "pixels")
+        zf.writestr(link, "/etc/passwd")
+    with pytest.raises(DownloadError, match="symbolic link"):
+        _extract_zip(tmp_path / "bad.zip", tmp_path / "badzip")
+    assert not (tmp_path / "badzip").exists() or not any((tmp_path / "badzip").rglob("*"))
