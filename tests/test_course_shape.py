@@ -68,7 +68,7 @@ def test_committed_outputs_come_from_a_clean_run(path):
 
 
 def test_every_registered_dataset_has_licence_citation_and_provenance():
-    from course_utils.download import load_registry
+    from course_utils.data.download import load_registry
 
     readme = (ROOT / "datasets" / "README.md").read_text()
     for name, entry in load_registry().items():

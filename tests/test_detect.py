@@ -1,9 +1,10 @@
-"""course_utils.detect: boxes, NMS, pyramid, and the HOG+SVM face detector on the astronaut."""
+"""course_utils.classical.detect: boxes, NMS, pyramid, and the HOG+SVM face detector on the astronaut."""
 import numpy as np
 import pytest
 
-from course_utils import bundled, detect
-from course_utils.haar import opencv_detect
+from course_utils.classical import detect
+from course_utils.data import bundled
+from course_utils.classical.haar import opencv_detect
 
 
 def nms_reference(boxes, scores, threshold):

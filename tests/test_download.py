@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 import pytest
 
-from course_utils import download
-from course_utils.download import DownloadError, fetch, file_entry, make_entry
+from course_utils.data import download
+from course_utils.data.download import DownloadError, fetch, file_entry, make_entry
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -341,7 +341,7 @@ def test_real_rps_offline_error_is_fast_and_helpful(tmp_path, monkeypatch):
 def test_importing_download_does_not_import_frameworks():
     from conftest import run_python
 
-    out = run_python("import sys, course_utils.download, course_utils.folders, course_utils.handpose;"
+    out = run_python("import sys, course_utils.data.download, course_utils.data.folders, course_utils.data.handpose;"
                      "print([m for m in ('torch', 'tensorflow', 'keras', 'requests') if m in sys.modules])")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
@@ -354,7 +354,7 @@ def test_tar_extracts_and_links_are_refused(tmp_path):
     import tarfile
     import zipfile
 
-    from course_utils.download import DownloadError, _extract_tar, _extract_zip
+    from course_utils.data.download import DownloadError, _extract_tar, _extract_zip
 
     def tar_with(path, link):
         with tarfile.open(path, "w:gz") as tf:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils.folders import load_folder, read_image, to_keras_dataset, to_torch_dataset
-from course_utils.handpose import make_hands, write_folder
+from course_utils.data.folders import load_folder, read_image, to_keras_dataset, to_torch_dataset
+from course_utils.data.handpose import make_hands, write_folder
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,13 @@
-"""course_utils.haar: integral image and Haar-like features equal to scikit-image; AdaBoost,
+"""course_utils.classical.haar: integral image and Haar-like features equal to scikit-image; AdaBoost,
 the cascade, and OpenCV's shipped cascades on the astronaut."""
 import numpy as np
 import pytest
 from skimage.feature import haar_like_feature, haar_like_feature_coord
 from skimage.transform import integral_image as skimage_integral_image
 
-from course_utils import bundled, detect
-from course_utils import haar as H
+from course_utils.classical import detect
+from course_utils.data import bundled
+from course_utils.classical import haar as H
 
 
 def as_tuples(feature):

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from course_utils import handpose
-from course_utils.handpose import BACKGROUNDS, CLASSES, make_hands, write_folder
+from course_utils.data import handpose
+from course_utils.data.handpose import BACKGROUNDS, CLASSES, make_hands, write_folder
 
 
 def test_same_seed_gives_identical_bytes_and_other_seed_differs():
@@ -121,15 +121,6 @@ def test_write_folder_leaves_nothing_when_interrupted(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         write_folder(tmp_path / "hands", 6, size=32)
     assert list(tmp_path.iterdir()) == []
-
-
-def test_benchmark_is_registered_and_reports_images_per_second(monkeypatch):
-    from course_utils import bench
-
-    assert bench.REGISTRY["handpose"] is handpose.bench_handpose
-    rows = handpose.bench_handpose()
-    assert [r[0] for r in rows] == [f"make_hands 64x64 {b}" for b in BACKGROUNDS]
-    assert all(unit == "img/s" and value > 0 for _, value, unit in rows)
 
 
 # ------------------------------------------------------------------ learnability

@@ -1,12 +1,12 @@
-"""course_utils.hog: equal to scikit-image's hog, and good enough to find faces."""
+"""course_utils.classical.hog: equal to scikit-image's hog, and good enough to find faces."""
 import numpy as np
 import pytest
 from skimage.color import rgb2gray
 from skimage.feature import hog as skimage_hog
 from skimage.feature._hog import _hog_normalize_block
 
-from course_utils import bundled
-from course_utils import hog as H
+from course_utils.data import bundled
+from course_utils.classical import hog as H
 
 IMAGES = {
     "astronaut": lambda: rgb2gray(bundled.photo("astronaut"))[100:300, 120:360],

@@ -37,9 +37,9 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
-from . import modes
+from .. import modes
 
-REGISTRY_PATH = Path(__file__).resolve().parent.parent / "datasets" / "registry.json"
+REGISTRY_PATH = Path(__file__).resolve().parent / "registry.json"
 CONNECT_TIMEOUT = 3.0   # seconds to open a connection: fail fast without network
 READ_TIMEOUT = 60.0     # seconds without a byte before giving up on a stalled server
 _MARKER = ".verified-sha256"

@@ -15,14 +15,12 @@ precision, we add them in double precision, so the last digits differ. Like scik
 (and unlike Dalal & Triggs or OpenCV) each pixel votes into exactly one orientation bin and
 one cell: no interpolation between bins or cells, no Gaussian window.
 
-Importing this module also registers the ``hog`` benchmark (``make bench``).
 """
 from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .bench import benchmark, best_of
 
 BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
 
@@ -225,24 +223,3 @@ def opencv_blocks(descriptor: np.ndarray, image_shape: tuple[int, int], orientat
     n_bc = image_shape[1] // pixels_per_cell - b + 1
     blocks = np.asarray(descriptor).reshape(n_bc, n_br, b, b, orientations)
     return blocks.transpose(1, 0, 3, 2, 4)
-
-
-@benchmark("hog")
-def hog_benchmark() -> list[tuple[str, float, str]]:
-    """HOG features and the HOG+SVM face detector of notebook 01 on a 640x480 frame."""
-    from . import detect
-
-    frame = detect.test_frame()
-    gray = frame.mean(axis=2) / 255.0
-    rows = [("our hog() 640x480, 8px cells, 2x2 blocks",
-             1.0 / best_of(lambda: hog(gray, 9, (8, 8), (2, 2)), repeat=3), "frames/s")]
-    detector = detect.HogFaceDetector().fit()
-    stats = {}
-    seconds = best_of(lambda: stats.update(detector.detect(frame, return_stats=True)[2]), repeat=3)
-    rows.append(("HOG+SVM face detector 640x480 (all pyramid levels)", 1.0 / seconds, "frames/s"))
-    rows.append(("HOG+SVM face detector windows scored", stats["windows"] / seconds, "windows/s"))
-    rows.append(("HOG+SVM face detector 640x480, faces >= 64 px",
-                 1.0 / best_of(lambda: detector.detect(frame, min_face=64), repeat=3), "frames/s"))
-    rows.append(("cv2 HOG people detector 640x480",
-                 1.0 / best_of(lambda: detect.opencv_people(frame), repeat=3), "frames/s"))
-    return rows

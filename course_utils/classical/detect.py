@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import bundled
+from ..data import bundled
 from .hog import cell_histograms, gradients, histograms_from_gradients, normalize_blocks
 
 # Photos (and textures) with no human face in them: sources of negative windows.

@@ -12,7 +12,6 @@ Equal to scikit-image on the integral image of the window itself (``r = c = 0``)
 image without re-basing it, so the sum of everything above/left of the window leaks into
 rectangles on the window's top/left edge; :func:`haar_features` here gives the true sums.
 
-Importing this module also registers the ``haar`` benchmark (``make bench``).
 """
 from __future__ import annotations
 
@@ -20,7 +19,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .bench import benchmark, best_of
 
 FEATURE_TYPES = ("type-2-x", "type-2-y", "type-3-x", "type-3-y", "type-4")
 
@@ -384,7 +382,7 @@ def opencv_detect(image, cascade: str = "frontalface_default", scale_factor: flo
     """``cv2.CascadeClassifier(...).detectMultiScale`` as ``(x0, y0, x1, y1)`` boxes."""
     import cv2
 
-    from .bundled import haar_cascade_path
+    from ..data.bundled import haar_cascade_path
 
     image = np.asarray(image)
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
@@ -400,28 +398,10 @@ def opencv_cascade_stages(cascade: str = "frontalface_default") -> list[int]:
     from its XML file)."""
     import xml.etree.ElementTree as ET
 
-    from .bundled import haar_cascade_path
+    from ..data.bundled import haar_cascade_path
 
     root = ET.parse(haar_cascade_path(cascade)).getroot()
     stages = root.find("cascade/stages")
     if stages is None:
         raise ValueError(f"{cascade!r} is not in OpenCV's new cascade format")
     return [len(stage.find("weakClassifiers")) for stage in stages]
-
-
-@benchmark("haar")
-def haar_benchmark() -> list[tuple[str, float, str]]:
-    """OpenCV's Viola-Jones face detector on a 640x480 frame (the seed says "2 fps")."""
-    import cv2
-
-    from .bundled import haar_cascade_path
-    from .detect import test_frame
-
-    gray = cv2.cvtColor(test_frame(), cv2.COLOR_RGB2GRAY)
-    classifier = cv2.CascadeClassifier(str(haar_cascade_path("frontalface_default")))
-    rows = []
-    for min_size in (30, 64):
-        seconds = best_of(lambda: classifier.detectMultiScale(
-            gray, scaleFactor=1.1, minNeighbors=5, minSize=(min_size, min_size)), repeat=5)
-        rows.append((f"cv2 Haar cascade 640x480, scale 1.1, minSize {min_size}", 1 / seconds, "frames/s"))
-    return rows

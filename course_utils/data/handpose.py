@@ -31,7 +31,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .bench import benchmark
 
 CLASSES: tuple[str, ...] = ("rock", "paper", "scissors")
 BACKGROUNDS: tuple[str, ...] = ("plain", "color", "texture", "photo")
@@ -348,18 +347,3 @@ def write_folder(root: str | os.PathLike, n: int, size: int = 64, background: st
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return root
-
-
-@benchmark("handpose")
-def bench_handpose() -> list[tuple[str, float, str]]:
-    """Images per second of :func:`make_hands` at 64x64 for each background."""
-    import time
-
-    rows = []
-    for background in BACKGROUNDS:
-        make_hands(3, 64, background, seed=1)  # warm-up: loads the bundled images
-        n = 600
-        start = time.perf_counter()
-        make_hands(n, 64, background, seed=0)
-        rows.append((f"make_hands 64x64 {background}", n / (time.perf_counter() - start), "img/s"))
-    return rows

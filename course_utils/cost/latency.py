@@ -1,7 +1,7 @@
 """Measured cost: latency of standard vs depthwise-separable convolutions, and MobileNet throughput.
 
 The frameworks are imported inside the functions, so importing this module stays light.
-Registered with ``make bench`` as ``conv`` and ``mobilenet``.
+``make bench`` runs them through ``course_utils.bench.cost``.
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bench import Row, benchmark, best_of
-from .cost import conv2d_cost
+from ..timing import best_of
+from .formulas import conv2d_cost
 
 BYTES = 4  # float32
 
@@ -126,6 +126,14 @@ def torch_matmul_peak(n: int = 2048, repeat: int = 10) -> float:
     return 2 * n**3 / seconds / 1e9
 
 
+def numpy_matmul_peak(n: int = 2048, repeat: int = 5) -> float:
+    """float32 matrix multiply in NumPy (its BLAS), GFLOP/s: a practical arithmetic ceiling."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    return 2 * n**3 / best_of(lambda: a @ b, repeat=repeat) / 1e9
+
+
 def memory_bandwidth(megabytes: int = 256, repeat: int = 5) -> float:
     """Copy bandwidth of this machine in GB/s (bytes read + bytes written), NumPy float32."""
     n = megabytes * 2**20 // BYTES
@@ -146,39 +154,5 @@ def keras_images_per_second(model, batch: int = 32, repeat: int = 3) -> float:
     return batch / seconds
 
 
-@benchmark("conv")
-def conv_bench() -> list[Row]:
-    """Standard 3x3 conv vs its depthwise and pointwise parts and both chained (depthwise
-    separable), 28x28x256 -> 256, PyTorch, batch 1."""
-    import torch  # noqa: F401  (torch before TensorFlow, always)
-
-    rows = time_conv_layers("torch", batch=1, size=28, c_in=256, c_out=256, k=3, repeat=20)
-    by = {r.name: r for r in rows}
-    out: list[Row] = []
-    for r in rows:
-        out.append((f"torch b1 {r.name} (28x28x256 -> 256) latency", 1e6 * r.seconds, "µs"))
-        out.append((f"torch b1 {r.name} achieved", r.gflops, "GFLOP/s"))
-    out.append(("measured speed-up standard/separable", by["standard"].seconds / by["separable"].seconds, "x"))
-    out.append(("theoretical speed-up (MACs)", by["standard"].macs / by["separable"].macs, "x"))
-    return out
-
-
-@benchmark("mobilenet")
-def mobilenet_bench() -> list[Row]:
-    """Images/s of the course's Keras MobileNet v1 (random weights), batch 32."""
-    from .frameworks import import_frameworks
-
-    import_frameworks("torch", "tensorflow")
-    import keras
-
-    from .models.keras_models import mobilenet_v1
-
-    rows: list[Row] = []
-    for alpha, res in ((1.0, 224), (0.25, 128)):
-        model = mobilenet_v1(alpha, input_shape=(res, res, 3))
-        rows.append((f"keras mobilenet_v1 {alpha}@{res} batch 32", keras_images_per_second(model, 32), "img/s"))
-        keras.backend.clear_session()
-    return rows
-
-
-__all__ = ["LayerTiming", "time_conv_layers", "memory_bandwidth", "torch_matmul_peak", "keras_images_per_second", "conv_bench", "mobilenet_bench"]
+__all__ = ["LayerTiming", "keras_images_per_second", "memory_bandwidth", "numpy_matmul_peak",
+           "time_conv_layers", "torch_matmul_peak"]
