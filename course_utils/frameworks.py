@@ -13,10 +13,12 @@ belt: it imports PyTorch first, which is safe even where triton is still around.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
 import sys
+from collections.abc import Iterator
 from types import ModuleType
 
 KNOWN = ("torch", "tensorflow")
@@ -43,15 +45,53 @@ def import_frameworks(*names: str, seed: int | None = None) -> dict[str, ModuleT
         loaded["torch"] = importlib.import_module("torch")
         importlib.import_module("torchvision")
     if "tensorflow" in names:
-        # Hide TensorFlow's C++ info/warning lines (e.g. "no CUDA drivers found") so they
-        # don't drown the notebook; a learner who set the variable keeps their choice.
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        loaded["tensorflow"] = importlib.import_module("tensorflow")
+        loaded["tensorflow"] = import_tensorflow_quietly()
     if seed is not None:
         from .seeding import seed_everything
 
         seed_everything(seed)
     return loaded
+
+
+@contextlib.contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Send the process's file descriptor 2 to /dev/null for the duration of the block.
+
+    TensorFlow's C++ start-up lines ("I0000 ... cpu_feature_guard", "E0000 ... failed call
+    to cuInit" on a machine without a GPU) are written straight to descriptor 2, below
+    Python's ``sys.stderr``, so ``contextlib.redirect_stderr`` cannot hide them, and
+    Jupyter copies that descriptor into the notebook as red text.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_tensorflow_quietly() -> ModuleType:
+    """Import TensorFlow (and Keras) without its C++ start-up log lines; return ``tensorflow``.
+
+    The lines are printed at import and when the devices are first listed, so both happen
+    here with descriptor 2 silenced. Later warnings and errors still show (log level 2
+    keeps errors), unless the learner set ``TF_CPP_MIN_LOG_LEVEL`` themselves.
+    """
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    if "torch" not in sys.modules:  # the import-order trap: torch and torchvision first
+        importlib.import_module("torch")
+        importlib.import_module("torchvision")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with _stderr_silenced():
+        tf = importlib.import_module("tensorflow")
+        importlib.import_module("keras")
+        tf.config.list_physical_devices()  # the CUDA probe ("failed call to cuInit") runs here
+    return tf
 
 
 def imported() -> list[str]:

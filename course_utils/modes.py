@@ -10,7 +10,9 @@ keeps no hidden state.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -62,3 +64,27 @@ def describe() -> str:
     if offline_mode():
         parts.append("offline")
     return ", ".join(parts)
+
+
+@contextlib.contextmanager
+def modes_set(**flags: bool) -> Iterator[None]:
+    """Set mode flags for a ``with`` block only, then restore what the learner had.
+
+    ``with modes_set(offline=True): ...`` pretends there is no network for a demo without
+    changing the learner's own ``COURSE_OFFLINE`` afterwards. Keys: ``fast``, ``offline``.
+    """
+    names = {"fast": "COURSE_FAST", "offline": "COURSE_OFFLINE"}
+    unknown = sorted(set(flags) - set(names))
+    if unknown:
+        raise ValueError(f"modes_set takes {sorted(names)}, got {unknown}")
+    saved = {names[k]: os.environ.get(names[k]) for k in flags}
+    try:
+        for key, on in flags.items():
+            os.environ[names[key]] = "1" if on else "0"
+        yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value

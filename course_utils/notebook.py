@@ -64,8 +64,11 @@ def banner() -> str:
             f"mode: {modes.describe()} · {os.cpu_count()} CPU cores")
 
 
-def setup_notebook(seed: int = DEFAULT_SEED, *, quiet: bool = False) -> int:
-    """Seed everything, set readable matplotlib defaults, print the banner; return the seed."""
+def setup_notebook(seed: int = DEFAULT_SEED, *, quiet: bool = False) -> None:
+    """Seed everything, set readable matplotlib defaults, print the banner.
+
+    Returns nothing, so that a notebook's first cell shows the banner and no stray value.
+    """
     seed_everything(seed)
     try:
         import matplotlib as mpl
@@ -76,4 +79,3 @@ def setup_notebook(seed: int = DEFAULT_SEED, *, quiet: bool = False) -> int:
         pass
     if not quiet:
         print(banner())
-    return seed

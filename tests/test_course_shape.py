@@ -67,6 +67,59 @@ def test_committed_outputs_come_from_a_clean_run(path):
     assert not errors, f"committed error output: {errors[0].get('ename')}"
 
 
+# Lines a C++ logger writes straight to the process's stderr: absl/TF ("I0000 00:00:17...
+# cudart_stub.cc:31]", "E0000 ... failed call to cuInit"), glog, and absl's preamble.
+LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\]|absl::InitializeLog|cuInit", re.M)
+EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
+
+
+def output_texts(nb) -> list[str]:
+    texts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                texts.append(out.text)
+            elif out.output_type in ("execute_result", "display_data"):
+                texts.append(str(out.get("data", {}).get("text/plain", "")))
+            elif out.output_type == "error":
+                texts.append("\n".join(out.get("traceback", [])))
+    return texts
+
+
+@pytest.mark.parametrize("path", LECTURES + SOLUTIONS + EXERCISES, ids=lambda p: p.name)
+def test_committed_outputs_have_no_log_lines_or_errors(path):
+    nb = read(path)
+    logs = [m.group(0) for t in output_texts(nb) for m in LOG_LINE.finditer(t)]
+    assert not logs, f"framework log lines in committed outputs (quiet them at import): {logs[:3]}"
+    stderr = [o.text[:200] for c in nb.cells for o in c.get("outputs", [])
+              if o.output_type == "stream" and o.name == "stderr" and "%" not in o.text]
+    assert not stderr, f"stderr text in committed outputs: {stderr[:2]}"
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+
+
+def test_the_log_line_scanner_catches_real_tensorflow_lines():
+    real = ("I0000 00:00:1795835331.473404    4855 cpu_feature_guard.cc:227] This TensorFlow binary\n"
+            "E0000 00:00:1795835337.073161    4855 cuda_platform.cc:52] failed call to cuInit: INTERNAL")
+    assert len(LOG_LINE.findall(real)) >= 2
+    assert not LOG_LINE.findall("I0 is a name; E = mc^2; 12:30 is a time")
+
+
+@pytest.mark.parametrize("path", LECTURES + SOLUTIONS, ids=lambda p: p.name)
+def test_no_cell_changes_the_learners_environment_for_good(path):
+    # os.environ[...] = / .pop( / del in a cell outlives the cell: use course_utils.modes.modes_set
+    for cell in read(path).cells:
+        if cell.cell_type == "code":
+            assert not re.search(r"os\.environ(\[[^]]+\]\s*=[^=]|\.pop\(|\.update\()|del os\.environ",
+                                 cell.source), cell.source[:200]
+
+
+def test_ready_column_matches_the_notebooks_in_the_repository():
+    for lesson in SYLLABUS:
+        exists = (ROOT / lesson.notebook).exists()
+        assert lesson.ready == exists, f"lesson {lesson.number}: ready={lesson.ready} but notebook exists={exists}"
+        assert (ROOT / lesson.exercises).exists() == exists, lesson.exercises
+
+
 def test_every_registered_dataset_has_licence_citation_and_provenance():
     from course_utils.data.download import load_registry
 

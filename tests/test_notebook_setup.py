@@ -20,7 +20,7 @@ def test_versions_reports_missing_packages():
 def test_setup_notebook_seeds_and_prints(capsys):
     import numpy as np
 
-    assert notebook.setup_notebook(5) == 5
+    assert notebook.setup_notebook(5) is None  # no stray output value in the first cell
     first = np.random.rand()
     notebook.setup_notebook(5)
     assert np.random.rand() == first
