@@ -55,7 +55,7 @@ execute: $(STAMP) ## run notebooks in place to refresh their committed outputs
 	done
 	$(MAKE) exercises
 
-bench: $(STAMP) ## print performance figures for this machine (BENCH="conv hog" for some)
+bench: $(STAMP) ## print performance figures for this machine (BENCH="conv hog" for some, BENCH=--list to list)
 	COURSE_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m course_utils.bench $(BENCH)
 
 clean: ## remove the virtual environment and caches

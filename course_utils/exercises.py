@@ -5,11 +5,13 @@
 instructors can also hand the same files to ``nbgrader generate_assignment``.
 
 This module runs nbgrader's own preprocessors (ClearSolutions, ClearHiddenTests,
-ClearMarkScheme, ClearOutput), then removes ``# NBVAL_CHECK_OUTPUT`` markers: a
-learner's stub prints "not attempted yet" where the solution printed "passed", so those
-outputs must not be compared.
+ClearMarkScheme, ClearOutput), then *runs* the learner's version (fast, offline) and keeps
+its real outputs. The self-check cells keep their ``# NBVAL_CHECK_OUTPUT`` marker, so CI
+compares what an untouched stub prints ("⏳ not attempted yet") with the committed output:
+a stub whose check stops saying so is noticed, as is a solution whose check stops passing.
 
-Usage: ``python -m course_utils.exercises [--check]`` (``make exercises``).
+Usage: ``python -m course_utils.exercises [--check]`` (``make exercises``). ``--check``
+compares the cells' sources and metadata only (outputs come from a run).
 """
 from __future__ import annotations
 
@@ -33,11 +35,23 @@ def exercise_notebook(solution_path: Path):
         nb, resources = pre.preprocess(nb, resources)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            lines = [ln for ln in cell.source.split("\n") if ln.strip() != CHECK_MARKER]
-            cell.source = "\n".join(lines)
             cell.execution_count = None
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)
+    return nb
+
+
+def execute(nb, timeout: int = 600):
+    """Run a learner's notebook in fast, offline mode, in ``exercises/``; return it with outputs."""
+    from nbclient import NotebookClient
+
+    from .modes import modes_set
+
+    with modes_set(fast=True, offline=True):  # the kernel inherits these; restored afterwards
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(EXERCISES)}}).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
     return nb
 
 
@@ -47,9 +61,19 @@ def _render(nb) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def generate(check: bool = False) -> list[str]:
-    """Write ``exercises/`` from ``solutions/``. With ``check=True`` write nothing and
-    return the names of exercise notebooks that are missing, stale, or orphaned."""
+def _sources(nb) -> list[tuple]:
+    """What ``--check`` compares: each cell's type, source and metadata, not its outputs."""
+    return [(c.cell_type, c.source, {k: v for k, v in c.metadata.items() if k != "execution"})
+            for c in nb.cells]
+
+
+def generate(check: bool = False, run: bool = True) -> list[str]:
+    """Write ``exercises/`` from ``solutions/`` (``run``: with the outputs of a real run).
+
+    With ``check=True`` write nothing and return the names of exercise notebooks that are
+    missing, stale, or orphaned."""
+    import nbformat
+
     problems = []
     sources = sorted(SOLUTIONS.glob("*.ipynb"))
     if not sources:
@@ -57,13 +81,16 @@ def generate(check: bool = False) -> list[str]:
     EXERCISES.mkdir(exist_ok=True)
     for src in sources:
         dst = EXERCISES / src.name
-        text = _render(exercise_notebook(src))
+        nb = exercise_notebook(src)
         if check:
-            if not dst.exists() or dst.read_text(encoding="utf-8") != text:
+            if not dst.exists() or _sources(nbformat.read(dst, as_version=4)) != _sources(nb):
                 problems.append(dst.name)
         else:
+            if run:
+                print(f"running {dst.name} (fast, offline) ...", flush=True)
+                nb = execute(nb)
             tmp = dst.with_suffix(".ipynb.tmp")
-            tmp.write_text(text, encoding="utf-8")
+            tmp.write_text(_render(nb), encoding="utf-8")
             tmp.replace(dst)  # atomic: never a half-written notebook
     wanted = {s.name for s in sources}
     problems += [p.name for p in EXERCISES.glob("*.ipynb") if p.name not in wanted]

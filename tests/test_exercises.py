@@ -42,15 +42,27 @@ def test_generated_exercise_has_stubs_not_solutions(path):
     nb = exercises.exercise_notebook(path)
     text = "\n".join(c.source for c in nb.cells)
     assert "### BEGIN SOLUTION" not in text and "raise NotImplementedError()" in text
-    assert "# NBVAL_CHECK_OUTPUT" not in text
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_committed_exercise_checks_are_checked_and_say_not_attempted(path):
+    # the check cells keep their nbval marker, and their committed output (from a real run
+    # of the untouched stubs) says "not attempted yet": CI fails when a stub's check changes
+    nb = nbformat.read(ROOT / "exercises" / path.name, as_version=4)
+    checks_ = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("# NBVAL_CHECK_OUTPUT")
+               and c.metadata.get("nbgrader", {}).get("grade")]
+    assert checks_, "no checked self-check cell"
+    for cell in checks_:
+        text = "".join(o.get("text", "") for o in cell.outputs)
+        assert "⏳" in text and "✅" not in text and "Traceback" not in text, (cell.source[:80], text[:200])
 
 
 def test_check_flags_a_stale_exercise(tmp_path, monkeypatch):
     monkeypatch.setattr(exercises, "SOLUTIONS", ROOT / "solutions")
     monkeypatch.setattr(exercises, "EXERCISES", tmp_path)
     assert exercises.generate(check=True) == [p.name for p in SOLUTIONS]  # all missing
-    exercises.generate()
+    exercises.generate(run=False)
     assert exercises.generate(check=True) == []
     victim = tmp_path / SOLUTIONS[0].name
     victim.write_text(victim.read_text().replace("NotImplementedError", "ValueError"))

@@ -50,10 +50,29 @@ def test_pipeline_contains_every_augmenter_of_the_seeds(pipeline):
     assert names == EXPECTED
 
 
-def test_every_augmenter_runs(pipeline, batch):
+def test_every_augmenter_runs_deterministically_and_changes_some_image(pipeline, batch):
+    unchanged = []
     for aug in leaf_augmenters(pipeline):
-        out = aug(images=batch)
-        assert out.shape == batch.shape and out.dtype == np.uint8, type(aug).__name__
+        name = type(aug).__name__
+        det = aug.to_deterministic()
+        a, b = det(images=batch), det(images=batch)
+        assert a.shape == batch.shape and a.dtype == np.uint8, name
+        assert np.array_equal(a, b), f"{name}: a deterministic copy gave two different outputs"
+        # over a few seeded draws every augmenter alters at least one of the four images
+        if not any(not np.array_equal(aug.to_deterministic()(images=batch), batch) for _ in range(8)):
+            unchanged.append(name)
+    assert not unchanged, f"augmenters that never changed an image in 8 draws: {unchanged}"
+
+
+def test_simple_augmenters_equal_their_numpy_definitions(batch):
+    from course_utils.imgaug_shim import import_imgaug
+
+    _, iaa = import_imgaug()
+    assert np.array_equal(iaa.Fliplr(1.0)(images=batch), batch[:, :, ::-1])
+    assert np.array_equal(iaa.Flipud(1.0)(images=batch), batch[:, ::-1])
+    assert np.array_equal(iaa.Invert(1.0)(images=batch), 255 - batch)
+    assert np.array_equal(iaa.Add(40)(images=batch), np.clip(batch.astype(int) + 40, 0, 255).astype(np.uint8))
+    assert np.array_equal(iaa.Grayscale(1.0)(images=batch)[..., 0], iaa.Grayscale(1.0)(images=batch)[..., 2])
 
 
 def test_frequency_noise_needs_np_complex(batch):

@@ -32,11 +32,25 @@ def test_network_check_is_quick_and_false_offline(clean_modes):
     assert notebook.network_reachable() is False
 
 
-def test_network_check_answers_within_its_timeout(clean_modes):
-    # On this machine the data host is unreachable; wherever it is reachable this is True.
+def test_network_check_answers_false_within_its_timeout_when_the_connection_hangs(clean_modes, monkeypatch):
+    # a DNS lookup or SYN that never answers: the check must give up after `timeout`, say False
+    def hang(*args, **kwargs):
+        time.sleep(5)
+        raise OSError("unreachable")
+
+    monkeypatch.setattr(notebook.socket, "create_connection", hang)
     start = time.monotonic()
-    result = notebook.network_reachable(timeout=2.0)
-    assert isinstance(result, bool) and time.monotonic() - start < 3.0
+    assert notebook.network_reachable(("example.invalid", 443), timeout=0.5) is False
+    assert time.monotonic() - start < 1.5
+
+
+def test_network_check_false_when_refused(clean_modes):
+    import socket
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert notebook.network_reachable(("127.0.0.1", port), timeout=2.0) is False
 
 
 def test_network_check_true_for_a_local_listener(clean_modes):
