@@ -46,15 +46,26 @@ def pick(full, fast):
 def data_dir() -> Path:
     """Folder for downloaded datasets: ``$COURSE_DATA_DIR`` or ``~/.cache/small-and-fast``.
 
-    The folder is created on first use.
+    The folder is created on first use. Raises ``ValueError`` naming the path when it is
+    a file, cannot be created or is not writable (downloads could not be saved there).
     """
     override = os.environ.get("COURSE_DATA_DIR", "").strip()
     if override:
-        path = Path(override).expanduser()
+        path, source = Path(override).expanduser(), f"COURSE_DATA_DIR={override!r}: "
     else:
         base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
-        path = Path(base) / "small-and-fast"
-    path.mkdir(parents=True, exist_ok=True)
+        path, source = Path(base) / "small-and-fast", ""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{source}{path} is a file; expected a folder for the download cache "
+                         "(or a path where one can be created)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"{source}cannot create the data folder {path} ({err.strerror}); "
+                         "expected a writable folder for the download cache") from err
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"{source}data folder {path} is not writable; expected a folder where "
+                         "downloads can be saved (set COURSE_DATA_DIR to one)")
     return path
 
 

@@ -166,15 +166,15 @@ def test_short_file_is_reported_with_sizes(tmp_path, server, online):
 
 
 def test_interrupt_during_download_leaves_nothing(tmp_path, server, online, monkeypatch):
-    import pooch
+    from course_utils.data import transfer
 
     entry = register(tmp_path, server, "toy", class_zip())
 
-    def interrupted(self, url, output_file, pooch_instance, check_only=False):
-        Path(output_file).write_bytes(b"partial")
+    def interrupted(url, out, *args):
+        out.write(b"partial")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", interrupted)
+    monkeypatch.setattr(transfer, "_transfer", interrupted)
     with pytest.raises(KeyboardInterrupt):
         fetch("toy", data_dir=tmp_path / "cache", registry=[entry], progress=False)
     assert leftovers(tmp_path / "cache") == ["toy"]

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from course_utils.data.folders import load_folder, read_image, to_keras_dataset, to_torch_dataset
-from course_utils.data.handpose import make_hands, write_folder
+from course_utils.data.handpose import CLASSES, make_hands, write_folder
 
 
 @pytest.fixture(scope="module")
@@ -27,22 +27,23 @@ def _expected(n=12, size=48, seed=7):
 def test_round_trip_equals_the_generated_arrays(hands_dir):
     images, labels, names = load_folder(hands_dir, size=48)
     exp_images, exp_labels = _expected()
-    # folders sorted by name: paper, rock, scissors; map the generator's labels onto them
-    assert names == ("paper", "rock", "scissors")
-    remap = np.array([names.index(c) for c in ("rock", "paper", "scissors")])
-    order = np.argsort(remap[exp_labels], kind="stable")
+    # folders sorted by name are the generator's own class order: labels need no remapping
+    assert names == CLASSES == ("paper", "rock", "scissors")
     assert images.dtype == np.uint8 and labels.dtype == np.int64
-    assert np.array_equal(labels, remap[exp_labels][order])
-    assert np.array_equal(images, exp_images[order])
+    assert np.array_equal(labels, exp_labels)
+    assert np.array_equal(images, exp_images)
 
 
 def test_classes_argument_orders_labels_and_size_resizes(hands_dir):
-    images, labels, names = load_folder(hands_dir, size=(32, 40), classes=["rock", "paper", "scissors"])
+    order = ["rock", "paper", "scissors"]
+    images, labels, names = load_folder(hands_dir, size=(32, 40), classes=order)
     exp_images, exp_labels = _expected()
-    assert names == ("rock", "paper", "scissors") and images.shape == (12, 32, 40, 3)
-    assert np.array_equal(labels, exp_labels)
+    remap = np.array([order.index(c) for c in CLASSES])  # generator label -> this order
+    by_new = np.argsort(remap[exp_labels], kind="stable")
+    assert names == tuple(order) and images.shape == (12, 32, 40, 3)
+    assert np.array_equal(labels, remap[exp_labels][by_new])
     resized = np.stack([cv2.resize(im, (40, 32), interpolation=cv2.INTER_AREA) for im in exp_images])
-    assert np.array_equal(images, resized)
+    assert np.array_equal(images, resized[by_new])
     only, lab, names = load_folder(hands_dir, 48, classes=["scissors"])
     assert names == ("scissors",) and len(only) == 4 and set(lab) == {0}
 

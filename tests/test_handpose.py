@@ -37,7 +37,7 @@ def test_no_global_random_state_used():
 def test_classes_are_balanced(n):
     _, labels, names = make_hands(n, 32, "color", seed=n)
     counts = np.bincount(labels, minlength=3)
-    assert names == CLASSES == ("rock", "paper", "scissors")
+    assert names == CLASSES == ("paper", "rock", "scissors")
     assert counts.sum() == n and counts.max() - counts.min() <= 1
     assert set(np.unique(labels)) <= {0, 1, 2}
 
@@ -64,7 +64,7 @@ def test_classes_differ_in_silhouette_area():
     """An open palm covers more of the picture than a fist (scissors in between)."""
     images, labels, _ = make_hands(300, 64, "plain", seed=5)
     warm = ((images[..., 0].astype(int) - images[..., 2].astype(int)) > 20).reshape(300, -1).mean(1)
-    rock, paper, scissors = (warm[labels == k].mean() for k in range(3))
+    paper, rock, scissors = (warm[labels == k].mean() for k in range(3))
     assert rock < scissors < paper
 
 
@@ -88,11 +88,11 @@ def test_write_folder_layout(tmp_path):
     assert root == tmp_path / "hands"
     assert sorted(p.name for p in root.iterdir()) == ["paper", "rock", "scissors"]
     counts = {c: len(list((root / c).glob("*.png"))) for c in CLASSES}
-    assert counts == {"rock": 4, "paper": 3, "scissors": 3}
-    assert (root / "rock" / "0000.png").exists() and (root / "rock" / "0003.png").exists()
+    assert counts == {"paper": 4, "rock": 3, "scissors": 3}
+    assert (root / "paper" / "0000.png").exists() and (root / "paper" / "0003.png").exists()
     images, labels, _ = make_hands(10, 40, "texture", seed=2)
-    first_rock = images[labels == 0][0]
-    assert np.array_equal(cv2.imread(str(root / "rock" / "0000.png"))[..., ::-1], first_rock)
+    first_paper = images[labels == 0][0]
+    assert np.array_equal(cv2.imread(str(root / "paper" / "0000.png"))[..., ::-1], first_paper)
     # nothing but the dataset was left next to it (no temporary folder)
     assert [p.name for p in tmp_path.iterdir()] == ["hands"]
 
@@ -124,9 +124,9 @@ def test_write_folder_leaves_nothing_when_interrupted(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------ learnability
-# Measured on the 2-core course machine (seeds below, 1 torch thread, ~45 s):
-# CNN 98.5 % on held-out plain backgrounds, linear model on raw pixels 45 %,
-# the same CNN on texture 35 % and photo 33 % backgrounds (chance is 33 %).
+# Measured on the 2-core course machine (seeds below, 1 torch thread, ~45-100 s), with
+# the alphabetical class order: CNN 98.8 % on held-out plain backgrounds, linear model
+# on raw pixels 48 %, the same CNN on texture 38 % and photo 36 % (chance is 33 %).
 SIZE, N_TRAIN, EPOCHS = 48, 4000, 14
 
 

@@ -39,3 +39,21 @@ def test_data_dir_override_is_created(clean_modes, tmp_path):
 def test_data_dir_default_under_user_cache(clean_modes, tmp_path):
     clean_modes.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert modes.data_dir() == tmp_path / "small-and-fast"
+
+
+def test_data_dir_that_is_a_file_or_not_writable_names_the_path(clean_modes, tmp_path, monkeypatch):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    clean_modes.setenv("COURSE_DATA_DIR", str(afile))
+    with pytest.raises(ValueError, match=rf"COURSE_DATA_DIR=.*{afile} is a file; expected a folder"):
+        modes.data_dir()
+    # root ignores permission bits, so "read-only" is simulated where the check looks
+    import os
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, m, **kw: False if str(p) == str(ro) else real(p, m, **kw))
+    clean_modes.setenv("COURSE_DATA_DIR", str(ro))
+    with pytest.raises(ValueError, match=f"data folder {ro} is not writable"):
+        modes.data_dir()

@@ -1,7 +1,7 @@
 """Verified downloads of the course's real datasets: cache, sha256, safe extraction.
 
-Datasets are described in ``datasets/registry.json`` (url, sha256, size, licence and
-citation of every file). :func:`fetch` downloads what is missing into the cache folder
+Datasets are described in ``registry.json`` (url, sha256, size, licence and citation of
+every file). :func:`fetch` downloads what is missing into the cache folder
 (:func:`course_utils.modes.data_dir`, i.e. ``$COURSE_DATA_DIR``), checks the size and the
 sha256 of each file *before* anything uses it, extracts archives safely and returns the
 dataset folder. A second call finds everything in the cache and makes no request.
@@ -10,18 +10,24 @@ Layout of the cache for a dataset ``name`` with an archive ``rps.zip``::
 
     <data_dir>/<name>/rps.zip          the verified archive
     <data_dir>/<name>/rps/...          its content (a single top-level folder is unwrapped)
+    <data_dir>/.<name>.lock            exists while a fetch of ``name`` runs
 
-Guarantees: a download goes to a temporary file in the same folder and is renamed only
-after its size and checksum pass, and an archive is extracted into a temporary folder
-that is renamed at the end, so an interrupted, truncated or corrupt transfer leaves
-nothing behind (even on ``KeyboardInterrupt``). Members with absolute paths, ``..``
-components, links or device files are refused before anything is written.
+Guarantees:
+
+* nothing hangs: the transfer has a connect timeout, a stall timeout and an overall
+  ``deadline`` (:mod:`.transfer`), and waiting for another fetch has ``lock_timeout``;
+* nothing half-written is ever used: downloads go to ``.<file>.part-<pid>-*`` and are
+  renamed after their size and sha256 pass, archives are extracted into
+  ``.<folder>.extract-<pid>-*`` and renamed at the end (:mod:`.extract`);
+* concurrent fetches of one dataset (two notebooks, two processes) take turns on a lock
+  file, and the second finds the first's result in the cache;
+* leftovers of a killed fetch (``kill -9``) are removed by the next fetch of the dataset;
+* an extracted folder is trusted only if its marker records the registry's sha256, and a
+  cached archive only if its sha256 matches (the size alone is not enough);
+* dataset names are plain (``[a-z0-9][a-z0-9._-]*``), so no name escapes the cache.
+
 With ``COURSE_OFFLINE=1`` (or without network) :func:`fetch` fails within seconds with a
 :class:`DownloadError` saying where to put the files by hand.
-
-Uses `pooch <https://www.fatiando.org/pooch/>`_ (the downloader scikit-image uses) for the
-transfer, the temporary file and the hash check, and adds the size check, the offline
-rules, the safe extraction and the error messages.
 """
 from __future__ import annotations
 
@@ -29,25 +35,32 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import stat
-import tarfile
-import tempfile
-import zipfile
 from collections.abc import Iterable, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .. import modes
+from .extract import ARCHIVE_SUFFIXES, MARKER, DownloadError, _extract_tar, _extract_zip, safe_extract
+from .scratch import LockTimeout, file_lock, remove_stale, scratch_pattern
+from .transfer import CONNECT_TIMEOUT, READ_TIMEOUT, default_deadline, download
+
+__all__ = ["DownloadError", "dataset_info", "fetch", "file_entry", "load_registry",
+           "make_entry", "safe_extract", "sha256sum", "CONNECT_TIMEOUT", "READ_TIMEOUT",
+           "_extract_tar", "_extract_zip"]
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "registry.json"
-CONNECT_TIMEOUT = 3.0   # seconds to open a connection: fail fast without network
-READ_TIMEOUT = 60.0     # seconds without a byte before giving up on a stalled server
-_MARKER = ".verified-sha256"
-_ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
+LOCK_TIMEOUT = 3600.0   # seconds to wait for another fetch of the same dataset
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# Leftovers of a killed fetch, removed under the dataset's lock: our temporaries, and the
+# ``tmpXXXXXXXX`` files of the pooch-based downloader of earlier course versions.
+_STALE = [scratch_pattern("part"), scratch_pattern("extract"), re.compile(r"^tmp[a-z0-9_]{8}$")]
 
 
-class DownloadError(RuntimeError):
-    """A dataset could not be downloaded, verified or extracted; the message says why."""
+def check_name(name: str) -> str:
+    """``name`` if it is a plain dataset name, else a ``ValueError`` (no path can escape)."""
+    if not isinstance(name, str) or not NAME_RE.match(name) or ".." in name:
+        raise ValueError(f"dataset name must be lower-case letters, digits, '.', '_' or '-' "
+                         f"starting with a letter or digit (a plain folder name), got {name!r}")
+    return name
 
 
 # ----------------------------------------------------------------------------- registry
@@ -69,6 +82,7 @@ def _as_mapping(registry) -> dict[str, dict]:
 
 def dataset_info(name: str, registry: Mapping | Iterable | None = None) -> dict:
     """The registry entry of ``name`` (a ``ValueError`` lists the known names)."""
+    check_name(name)
     reg = load_registry() if registry is None else _as_mapping(registry)
     if name not in reg:
         raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(reg)}")
@@ -98,6 +112,7 @@ def make_entry(name: str, files: list[dict], *, classes: Iterable[str] = (),
                description: str = "", licence: str = "", citation: str = "",
                homepage: str = "") -> dict:
     """A registry entry of kind ``download`` (what :func:`fetch` accepts as ``registry=``)."""
+    check_name(name)
     return {"name": name, "kind": "download", "description": description, "files": files,
             "licence": licence, "citation": citation, "homepage": homepage,
             "classes": list(classes)}
@@ -109,14 +124,14 @@ def _human(n: int) -> str:
 
 
 def _stem(filename: str) -> str:
-    for suffix in _ARCHIVE_SUFFIXES:
+    for suffix in ARCHIVE_SUFFIXES:
         if filename.lower().endswith(suffix):
             return filename[: -len(suffix)]
     return filename
 
 
 def _is_archive(filename: str) -> bool:
-    return filename.lower().endswith(_ARCHIVE_SUFFIXES)
+    return filename.lower().endswith(ARCHIVE_SUFFIXES)
 
 
 def _manual_help(entry: dict, root: Path, files: list[dict], urls: list[str]) -> str:
@@ -131,48 +146,82 @@ def _manual_help(entry: dict, root: Path, files: list[dict], urls: list[str]) ->
     return "\n".join(lines)
 
 
+def _cache_root(data_dir: str | os.PathLike | None) -> Path:
+    """The cache folder, created if needed; a DownloadError if it is a file or read-only."""
+    if data_dir is None:
+        try:
+            return modes.data_dir()
+        except ValueError as err:
+            raise DownloadError(str(err)) from err
+    path = Path(data_dir).expanduser()
+    if path.exists() and not path.is_dir():
+        raise DownloadError(f"data_dir {path} is a file; expected a folder for the download "
+                            "cache (or a path where one can be created)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DownloadError(f"cannot create the data folder {path} ({err.strerror}); expected "
+                            "a writable folder for the download cache") from err
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise DownloadError(f"data folder {path} is not writable; expected a folder where the "
+                            "downloads can be saved (pass another data_dir= or COURSE_DATA_DIR)")
+    return path
+
+
 def fetch(name: str, *, data_dir: str | os.PathLike | None = None, base_url: str | None = None,
-          progress: bool = True, registry: Mapping | Iterable | None = None) -> Path:
+          progress: bool = True, registry: Mapping | Iterable | None = None,
+          deadline: float | None = None, lock_timeout: float = LOCK_TIMEOUT) -> Path:
     """Download (if needed), verify and extract dataset ``name``; return its folder.
 
     * ``data_dir``: cache root (default :func:`course_utils.modes.data_dir`).
     * ``base_url``: fetch the files from ``<base_url>/<filename>`` instead of the registry
       URLs (a mirror, or a local test server); checksums are still the registry's.
     * ``progress``: show a ``tqdm`` progress bar while downloading.
-    * ``registry``: entries to use instead of ``datasets/registry.json`` (a list of
-      entries or a ``{name: entry}`` mapping, see :func:`make_entry`).
+    * ``registry``: entries to use instead of ``registry.json`` (a list of entries or a
+      ``{name: entry}`` mapping, see :func:`make_entry`).
+    * ``deadline``: seconds one file's transfer may take in all (default
+      :func:`~course_utils.data.transfer.default_deadline` of its size: 60 s + 5 s/MB).
+    * ``lock_timeout``: seconds to wait while another process fetches the same dataset.
 
-    Raises :class:`DownloadError` (offline, network failure, truncated transfer, checksum
-    mismatch, unsafe archive) and ``ValueError`` (unknown name, not a download).
+    Raises :class:`DownloadError` (offline, network failure, stall, deadline, truncated
+    transfer, checksum mismatch, unsafe or corrupt archive, unwritable cache, busy lock)
+    and ``ValueError`` (unknown or malformed name, not a download).
     """
+    check_name(name)
     entry = dataset_info(name, registry)
     if entry.get("kind", "download") != "download" or not entry.get("files"):
         how = entry.get("how_to_load", "")
         raise ValueError(f"dataset {name!r} is {entry.get('kind', 'not downloadable')}, "
                          f"not downloaded: nothing to fetch. {how}".strip())
-    root = Path(data_dir).expanduser() if data_dir is not None else modes.data_dir()
-    root = root / name
+    cache = _cache_root(data_dir)
+    root = cache / name
     files = entry["files"]
     urls = [f"{base_url.rstrip('/')}/{f['filename']}" if base_url else f["url"] for f in files]
-    for spec, url in zip(files, urls):
-        _fetch_file(entry, spec, url, root, files, urls, progress)
+    try:
+        with file_lock(cache / f".{name}.lock", lock_timeout, f"dataset {name!r}"):
+            remove_stale(root, _STALE, dead_pids_only=False)  # we hold the lock: all stale
+            for spec, url in zip(files, urls):
+                _fetch_file(entry, spec, url, root, files, urls, progress, deadline)
+    except LockTimeout as err:
+        raise DownloadError(str(err)) from err
     return root
 
 
 def _fetch_file(entry: dict, spec: dict, url: str, root: Path, files: list[dict],
-                urls: list[str], progress: bool) -> None:
+                urls: list[str], progress: bool, deadline: float | None) -> None:
     filename, sha, size = spec["filename"], spec["sha256"].lower(), int(spec["size"])
     if "/" in filename or "\\" in filename or filename in ("", ".", ".."):
         raise ValueError(f"registry filename must be a plain file name, got {filename!r}")
     archive = root / filename
     target = root / _stem(filename) if _is_archive(filename) else archive
+    limit = spec.get("max_extracted_size")
     if _is_archive(filename) and _marker_ok(target, sha):
-        return  # extracted earlier from a verified archive: cache hit, no request
+        return  # extracted earlier from an archive with exactly this sha256: cache hit
     if archive.exists():
-        got = sha256sum(archive)
+        got = sha256sum(archive)  # the size alone is not enough: the bytes must match
         if got == sha:
             if _is_archive(filename):
-                safe_extract(archive, target, sha256=sha)
+                safe_extract(archive, target, sha256=sha, max_size=limit)
             return
         if modes.offline_mode():
             raise DownloadError(
@@ -180,174 +229,26 @@ def _fetch_file(entry: dict, spec: dict, url: str, root: Path, files: list[dict]
                 f"({archive.stat().st_size:,} bytes), expected {sha} ({size:,} bytes). "
                 f"Delete it and download it again.\n" + _manual_help(entry, root, files, urls))
         archive.unlink()  # corrupt or partial: never used, replaced by a fresh download
-    elif not archive.exists() and modes.offline_mode():
+    elif modes.offline_mode():
         raise DownloadError(
             f"COURSE_OFFLINE=1: not downloading {filename} ({_human(size)}) for dataset "
             f"{entry['name']!r}; offline mode forbids all network use. Unset COURSE_OFFLINE "
             f"to download it here.\n" + _manual_help(entry, root, files, urls))
-    root.mkdir(parents=True, exist_ok=True)
-    _download(url, archive, sha, size, progress, help_text=_manual_help(entry, root, files, urls))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        download(url, archive, sha, size, progress=progress,
+                 deadline=default_deadline(size) if deadline is None else float(deadline),
+                 help_text=_manual_help(entry, root, files, urls))
+    except PermissionError as err:
+        raise DownloadError(f"cannot write in {root} ({err.strerror}); expected a writable "
+                            "folder for the download cache") from err
     if _is_archive(filename):
-        safe_extract(archive, target, sha256=sha)
+        safe_extract(archive, target, sha256=sha, max_size=limit)
 
 
 def _marker_ok(target: Path, sha: str) -> bool:
-    marker = target / _MARKER
+    """True if ``target`` was extracted from an archive whose sha256 is ``sha``."""
     try:
-        return target.is_dir() and marker.read_text().strip() == sha
+        return target.is_dir() and (target / MARKER).read_text().strip() == sha
     except OSError:
         return False
-
-
-def _download(url: str, dest: Path, sha: str, size: int, progress: bool, help_text: str) -> None:
-    """Download ``url`` to ``dest`` through a temporary file; verify size and sha256."""
-    import pooch
-    import requests
-
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=size, unit="B", unit_scale=True, desc=dest.name, leave=True)
-    http = pooch.HTTPDownloader(progressbar=bar if bar is not None else False,
-                                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
-
-    def downloader(src_url: str, output_file, pooch_instance, check_only: bool = False):
-        http(src_url, output_file, pooch_instance, check_only=check_only)
-        got = os.path.getsize(output_file)
-        if got != size:
-            raise DownloadError(
-                f"truncated or oversized transfer of {dest.name} from {src_url}: received "
-                f"{got:,} bytes, expected {size:,}. Nothing was kept; try again (a flaky "
-                f"connection or proxy?).\n" + help_text)
-        digest = sha256sum(output_file)
-        if digest != sha:
-            raise DownloadError(
-                f"checksum mismatch for {dest.name} from {src_url}: sha256 {digest}, expected "
-                f"{sha}. The file was discarded; the server may serve a different file than "
-                f"the registry describes.\n" + help_text)
-
-    try:
-        pooch.retrieve(url, known_hash=f"sha256:{sha}", fname=dest.name, path=dest.parent,
-                       downloader=downloader)
-    except DownloadError:
-        raise
-    except requests.exceptions.ChunkedEncodingError as err:
-        raise DownloadError(
-            f"transfer of {dest.name} from {url} ended early (truncated: fewer bytes than "
-            f"the {size:,} expected): {err}. Nothing was kept; try again.\n{help_text}") from err
-    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as err:
-        raise DownloadError(
-            f"could not download {dest.name} from {url}: no connection ({type(err).__name__}). "
-            f"Check your network or proxy.\n{help_text}") from err
-    except requests.exceptions.RequestException as err:
-        raise DownloadError(f"could not download {dest.name} from {url}: {err}.\n{help_text}") from err
-    except ValueError as err:  # pooch's own hash check (should not trigger after ours)
-        raise DownloadError(f"checksum check failed for {dest.name}: {err}\n{help_text}") from err
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-# ----------------------------------------------------------------------------- extraction
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-def _check_member_name(name: str, archive: Path) -> PurePosixPath | None:
-    """The member's relative path, ``None`` for entries to skip, or a DownloadError."""
-    norm = name.replace("\\", "/")
-    if norm.startswith("/") or _DRIVE.match(norm):
-        raise DownloadError(f"unsafe archive {archive.name}: member {name!r} has an absolute "
-                            "path; refusing to extract anything")
-    parts = [p for p in norm.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise DownloadError(f"unsafe archive {archive.name}: member {name!r} contains '..'; "
-                            "refusing to extract anything")
-    if not parts or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
-        return None  # macOS resource forks: not part of the dataset
-    return PurePosixPath(*parts)
-
-
-def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *,
-                 sha256: str | None = None) -> Path:
-    """Extract a zip or tar ``archive`` into ``dest`` (which must not exist), safely.
-
-    Every member is checked first: absolute paths, ``..`` components, symbolic and hard
-    links, and device files are refused (:class:`DownloadError`) and nothing is written.
-    Members go to a temporary folder beside ``dest``, renamed to ``dest`` at the end; when
-    the archive holds a single top-level folder, that folder becomes ``dest``. Writes a
-    marker with ``sha256`` (the verified archive hash) so later calls can trust ``dest``.
-    """
-    archive, dest = Path(archive), Path(dest)
-    if dest.exists():
-        shutil.rmtree(dest)  # stale extraction (no or wrong marker): redo it
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}-extract-", dir=dest.parent))
-    try:
-        name = archive.name.lower()
-        if name.endswith(".zip"):
-            _extract_zip(archive, tmp)
-        elif name.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")):
-            _extract_tar(archive, tmp)
-        else:
-            raise DownloadError(f"don't know how to extract {archive.name}; expected one of "
-                                f"{_ARCHIVE_SUFFIXES}")
-        entries = list(tmp.iterdir())
-        content = entries[0] if len(entries) == 1 and entries[0].is_dir() else tmp
-        if sha256:
-            (content / _MARKER).write_text(sha256 + "\n")
-        content.rename(dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return dest
-
-
-def _extract_members(archive: Path, out: Path, entries) -> None:
-    """Check every member, then write them below ``out``.
-
-    ``entries`` yields ``(name, unsafe, is_dir, open_fn)`` per member, where ``unsafe`` says
-    why a member must not be extracted (a link, a device file) or is ``None``. Everything is
-    checked before anything is written, so a bad archive leaves nothing behind.
-    """
-    plan = []
-    for name, unsafe, is_dir, open_member in entries:
-        rel = _check_member_name(name, archive)
-        if unsafe:
-            raise DownloadError(f"unsafe archive {archive.name}: member {name!r} {unsafe}; "
-                                "refusing to extract anything")
-        if rel is not None:
-            plan.append((rel, is_dir, open_member))
-    for rel, is_dir, open_member in plan:
-        target = out.joinpath(*rel.parts)
-        if is_dir:
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open_member() as src, open(target, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-
-
-def _extract_zip(archive: Path, out: Path) -> None:
-    try:
-        zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile as err:
-        raise DownloadError(f"{archive.name} is not a valid zip file: {err}") from err
-    with zf:
-        _extract_members(archive, out, [
-            (info.filename,
-             "is a symbolic link" if stat.S_ISLNK(info.external_attr >> 16) else None,
-             info.is_dir(), lambda i=info: zf.open(i))
-            for info in zf.infolist()])
-
-
-def _extract_tar(archive: Path, out: Path) -> None:
-    try:
-        tf = tarfile.open(archive)
-    except tarfile.TarError as err:
-        raise DownloadError(f"{archive.name} is not a valid tar file: {err}") from err
-    with tf:
-        _extract_members(archive, out, [
-            (m.name,
-             "is a link or special file" if m.issym() or m.islnk() or not (m.isfile() or m.isdir()) else None,
-             m.isdir(), lambda m=m: tf.extractfile(m))
-            for m in tf.getmembers()])
