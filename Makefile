@@ -11,7 +11,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
           --nbval-sanitize-with tests/nbval_sanitize.cfg
 NOTEBOOKS ?= notebooks solutions exercises
 
-.PHONY: help install lab test unit notebooks exercises execute bench clean
+.PHONY: help install lab test unit notebooks exercises execute bench mutate clean
 help:
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
@@ -57,6 +57,11 @@ execute: $(STAMP) ## run notebooks in place to refresh their committed outputs
 
 bench: $(STAMP) ## print performance figures for this machine (BENCH="conv hog" for some, BENCH=--list to list)
 	COURSE_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m course_utils.bench $(BENCH)
+
+# A tool for authors, not part of `make test`: plants bugs in a copy of the repository and
+# lists those no test catches, e.g. make mutate MUTATE_ARGS="--random 80 --seed 1"
+mutate: $(STAMP) ## plant bugs in the core modules and report the ones the tests miss
+	$(BIN)/python tests/mutate.py $(MUTATE_ARGS)
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache
