@@ -14,13 +14,17 @@ Plumbing only: nothing here imports a framework or the network stack.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+try:  # POSIX; on Windows msvcrt.locking plays the same role
+    import fcntl
+except ImportError:  # pragma: no cover (Windows)
+    fcntl = None
 
 POLL = 0.05  # seconds between attempts to take a busy lock
 
@@ -41,7 +45,13 @@ def scratch_pattern(kind: str, name: str | None = None) -> re.Pattern:
 
 
 def pid_alive(pid: int) -> bool:
-    """True if a process ``pid`` exists (ours or someone else's)."""
+    """True if a process ``pid`` exists (ours or someone else's).
+
+    On Windows ``os.kill(pid, 0)`` would *signal* the process, so every pid counts as
+    alive there (leftovers are then kept rather than risking a live writer's files).
+    """
+    if os.name == "nt":  # pragma: no cover
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -84,6 +94,16 @@ def remove_stale(folder: Path, patterns: list[re.Pattern], *, dead_pids_only: bo
     return removed
 
 
+def _try_lock(fd: int) -> None:
+    """Lock ``fd`` exclusively without waiting; an ``OSError`` if another process holds it."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:  # pragma: no cover (Windows)
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+
 @contextlib.contextmanager
 def file_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
     """Hold an exclusive ``fcntl.flock`` on ``path`` for a ``with`` block.
@@ -97,8 +117,8 @@ def file_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            _try_lock(fd)
+        except OSError:  # BlockingIOError (flock) or PermissionError (msvcrt): busy
             os.close(fd)
             waited = time.monotonic() - start
             if waited >= timeout:
