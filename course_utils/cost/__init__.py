@@ -2,20 +2,30 @@
 
 Conventions (the papers' conventions, stated once):
 
-* **MACs** are the multiply-adds of convolution and fully connected layers only -- the
-  "Mult-Adds" of the MobileNet paper. BatchNorm, ReLU, pooling, padding, softmax and
-  biases cost nothing here. One MAC = one multiplication + one addition (2 FLOPs).
+* **MACs** are the multiply-adds of convolution, fully connected and matrix-product layers
+  only -- the "Mult-Adds" of the MobileNet paper. BatchNorm, ReLU, pooling, padding,
+  softmax, elementwise adds and biases cost nothing here. One MAC = one multiplication + one
+  addition (2 FLOPs), so MACs = FLOPs / 2 of ``torch.utils.flop_counter``. A layer called
+  twice (a shared layer) costs its MACs twice; its parameters count once.
 * **Parameters** come in three conventions (``count_params(model, convention=...)``):
 
   - ``"weights"``: every parameter of the convolution and fully connected layers (their
-    kernels *and* biases), no BatchNorm. This is the papers' count: MobileNet v1 1.0 has
-    3,206,976 conv weights + 1,024,000 FC weights + 1,000 FC biases = 4,231,976 ("4.2M").
+    kernels *and* biases), no BatchNorm. MobileNet v1 1.0 has
+    3,185,088 conv weights + 1,024,000 FC weights + 1,000 FC biases = 4,210,088 (the
+    paper's "4.2M"; its convs have no biases).
   - ``"trainable"``: ``"weights"`` plus every other learnable parameter (BatchNorm gamma
-    and beta). Counted by role, so freezing layers does not change it. Equals Keras'
-    trainable count of an unfrozen model and PyTorch's ``sum(p.numel() for p in model.parameters())``.
+    and beta: 21,888 more in MobileNet v1 1.0, 4,231,976 in all). Counted by role (how each
+    variable was created), so freezing layers does not change it. Equals Keras' trainable
+    count of an unfrozen model and PyTorch's ``sum(p.numel() for p in model.parameters())``.
   - ``"total"``: ``"trainable"`` plus state that is not learned by gradient descent
-    (BatchNorm moving mean and variance). Equals Keras' ``model.count_params()`` and, in
-    PyTorch, parameters + buffers (``num_batches_tracked`` excluded).
+    (BatchNorm moving mean and variance, Normalization mean/variance/count; 4,253,864 for
+    MobileNet v1 1.0). Equals Keras' ``model.count_params()`` and, in PyTorch, parameters +
+    buffers (``num_batches_tracked`` excluded).
+
+:func:`profile` walks any Keras functional or sequential model (nested models included)
+call by call, and any ``torch.nn.Module`` by one forward pass that counts each
+conv/linear/matmul function call (``nn.Conv2d`` and ``F.conv2d`` alike). A layer or module
+that owns a kernel we do not know how to count raises ``ValueError`` instead of counting 0.
 
 Importing this module imports neither TensorFlow nor PyTorch: :func:`profile` recognises a
 model by its type and imports the framework's helpers only then.

@@ -44,6 +44,21 @@ class LayerCost:
         return n
 
 
+def conv_kind(kernel_size: tuple[int, ...], groups: int, c_in: int, out_spatial: tuple[int, ...]) -> str:
+    """The :data:`KINDS` name of a convolution with spatial ``kernel_size`` and ``groups`` on ``c_in`` channels.
+
+    A 1x1 conv whose output is a single position is a fully connected layer written as a conv
+    (keras.applications MobileNet's classifier "conv_preds", squeeze-and-excitation blocks).
+    """
+    if groups == c_in and groups > 1:
+        return "depthwise"
+    if groups > 1:
+        return "grouped"
+    if all(k == 1 for k in kernel_size):
+        return "fc" if all(s == 1 for s in out_spatial) else "pointwise"
+    return "conv"
+
+
 def _check_convention(convention: str) -> None:
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
