@@ -93,6 +93,19 @@ def test_detector_scores_are_the_dot_products_of_window_descriptors(detector):
     np.testing.assert_allclose(scores.ravel(), direct, atol=1e-10)
 
 
-def test_opencv_people_detector_runs():
-    boxes, weights = detect.opencv_people(bundled.photo("astronaut"))
-    assert boxes.shape[1] == 4 and len(boxes) == len(weights)
+def test_opencv_people_detector_on_the_astronaut():
+    astronaut = bundled.photo("astronaut")
+    boxes, weights = detect.opencv_people(astronaut)
+    # measured (OpenCV 4.14): exactly one window, (319, 343, 392, 489), weight 0.72, in the
+    # lower right of the photo; 73x146 is a 64x128 window at a pyramid level of scale ~1.14
+    assert boxes.shape == (1, 4) and weights.shape == (1,)
+    x0, y0, x1, y1 = boxes[0]
+    assert 0 <= x0 < x1 <= astronaut.shape[1] and 0 <= y0 < y1 <= astronaut.shape[0]
+    np.testing.assert_allclose(boxes[0], [319, 343, 392, 489], atol=8)
+    assert (y1 - y0) / (x1 - x0) == pytest.approx(2.0, abs=0.02)  # the window's 1:2 shape
+    assert 0.3 < weights[0] < 1.5
+    # the same image in gray: a detector of shapes, not colours, still finds a window there
+    gray_boxes, _ = detect.opencv_people((detect.to_gray(astronaut) * 255).astype(np.uint8))
+    assert len(gray_boxes) >= 1 and detect.iou_matrix(gray_boxes, boxes).max() > 0.5
+    # a face-free photo: nothing
+    assert len(detect.opencv_people(bundled.photo("coffee"))[0]) == 0

@@ -1,5 +1,6 @@
-"""Sliding-window detection: image pyramid, boxes and IoU, non-maximum suppression,
-hard-negative mining, and the HOG + linear SVM face detector of notebook 01.
+"""Sliding-window detection: hard-negative mining and the HOG + linear SVM face detector of
+notebook 01, and OpenCV's people detector. Boxes, IoU, NMS, the pyramid and the windows
+live in :mod:`.windows` and are re-exported here (``detect.nms``, ``detect.pyramid``, ...).
 
 Boxes are ``(x0, y0, x1, y1)`` in pixels of the original image (x = column, y = row),
 ``x1``/``y1`` exclusive, as float arrays of shape ``(n, 4)``.
@@ -16,7 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data import bundled
+from .boost import NotFittedError
 from .hog import cell_histograms, gradients, histograms_from_gradients, normalize_blocks
+from .windows import (area, as_boxes, iou, iou_matrix, jitter, nms, pyramid,  # noqa: F401 (re-exported)
+                      random_windows, resize_all, sliding_windows, to_gray, xywh_to_xyxy)
 
 # Photos (and textures) with no human face in them: sources of negative windows.
 FACE_FREE = ("coffee", "rocket", "immunohistochemistry", "colorwheel",
@@ -26,159 +30,6 @@ HELD_OUT = ("chelsea", "hubble_deep_field")
 # Around the astronaut's head (x0, y0, x1, y1), generously: windows overlapping it are never
 # used as negatives; the rest of that photo is (the face itself is never trained on).
 ASTRONAUT_HEAD = (130, 20, 320, 210)
-
-
-# --------------------------------------------------------------------------- boxes
-
-def as_boxes(boxes) -> np.ndarray:
-    """``boxes`` as a float ``(n, 4)`` array of ``(x0, y0, x1, y1)``."""
-    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    if (boxes[:, 2] < boxes[:, 0]).any() or (boxes[:, 3] < boxes[:, 1]).any():
-        raise ValueError("boxes must be (x0, y0, x1, y1) with x1 >= x0 and y1 >= y0")
-    return boxes
-
-
-def xywh_to_xyxy(rects) -> np.ndarray:
-    """OpenCV's ``(x, y, w, h)`` rectangles as ``(x0, y0, x1, y1)`` boxes."""
-    rects = np.asarray(rects, dtype=np.float64).reshape(-1, 4)
-    return np.c_[rects[:, :2], rects[:, :2] + rects[:, 2:]]
-
-
-def area(boxes) -> np.ndarray:
-    boxes = as_boxes(boxes)
-    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-
-
-def iou_matrix(boxes_a, boxes_b) -> np.ndarray:
-    """Intersection over union of every box of ``boxes_a`` with every box of ``boxes_b``."""
-    a, b = as_boxes(boxes_a), as_boxes(boxes_b)
-    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    union = area(a)[:, None] + area(b)[None, :] - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-
-
-def iou(box_a, box_b) -> float:
-    """Intersection over union of two boxes."""
-    return float(iou_matrix(box_a, box_b)[0, 0])
-
-
-def nms(boxes, scores, iou_threshold: float = 0.3) -> np.ndarray:
-    """Greedy non-maximum suppression; returns the indices kept, best score first.
-
-    Take the best-scoring box, drop every remaining box that overlaps it by more than
-    ``iou_threshold`` (IoU), repeat with the best of what is left.
-    """
-    boxes = as_boxes(boxes)
-    scores = np.asarray(scores, dtype=np.float64).ravel()
-    if len(scores) != len(boxes):
-        raise ValueError(f"got {len(boxes)} boxes but {len(scores)} scores")
-    order = np.argsort(-scores, kind="stable")
-    keep = []
-    while order.size:
-        best, rest = order[0], order[1:]
-        keep.append(best)
-        overlap = iou_matrix(boxes[best], boxes[rest])[0]
-        order = rest[overlap <= iou_threshold]
-    return np.array(keep, dtype=np.int64)
-
-
-# ---------------------------------------------------------------- pyramid and windows
-
-def to_gray(image) -> np.ndarray:
-    """A float grayscale image in [0, 1] from uint8 RGB, uint8 gray or float gray input."""
-    image = np.asarray(image)
-    if image.ndim == 3:
-        from skimage.color import rgb2gray
-
-        return rgb2gray(image[..., :3])
-    if image.ndim != 2:
-        raise ValueError(f"expected an HxW or HxWx3 image, got shape {image.shape}")
-    return image / 255.0 if image.dtype == np.uint8 else image.astype(np.float64)
-
-
-def pyramid(image, scale: float = 1.2, min_size=(25, 25), max_levels: int = 50):
-    """Yield ``(factor, level)``: the image shrunk by ``factor`` = 1, scale, scale^2, ...
-
-    Stops before a level gets smaller than ``min_size`` (rows, cols). A window of ``w``
-    pixels at a level covers ``w * factor`` pixels of the original image.
-    """
-    import cv2
-
-    if scale <= 1:
-        raise ValueError(f"scale must be > 1, got {scale}")
-    image = np.asarray(image, dtype=np.float32)
-    factor = 1.0
-    for _ in range(max_levels):
-        h, w = round(image.shape[0] / factor), round(image.shape[1] / factor)
-        if h < min_size[0] or w < min_size[1]:
-            return
-        level = image if factor == 1.0 else cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
-        yield factor, level.astype(np.float64)
-        factor *= scale
-
-
-def sliding_windows(image, window=(25, 25), step: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """``(positions, windows)``: top-left ``(row, col)`` of each window and the windows.
-
-    ``windows`` is a read-only view ``(n, h, w)`` into ``image``: no copy is made.
-    """
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    view = sliding_window_view(np.asarray(image), tuple(window))[::step, ::step]
-    rows, cols = np.meshgrid(np.arange(view.shape[0]) * step, np.arange(view.shape[1]) * step,
-                             indexing="ij")
-    return np.c_[rows.ravel(), cols.ravel()], view.reshape(-1, *window)
-
-
-def random_windows(image, n: int, window: int = 25, rng=None, exclude=None) -> np.ndarray:
-    """``n`` random square crops of ``window`` px from a grayscale image, at random scales.
-
-    ``exclude``: a box ``(x0, y0, x1, y1)``; crops overlapping it are not taken.
-    """
-    import cv2
-
-    rng = np.random.default_rng(rng)
-    image = np.asarray(image, dtype=np.float32)
-    crops = []
-    for _ in range(100 * n):
-        if len(crops) == n:
-            break
-        size = int(rng.integers(window, max(window + 1, min(image.shape[:2]) // 2)))
-        y = int(rng.integers(0, image.shape[0] - size + 1))
-        x = int(rng.integers(0, image.shape[1] - size + 1))
-        if exclude is not None and iou_matrix([x, y, x + size, y + size], exclude).max() > 0:
-            continue
-        crop = image[y:y + size, x:x + size]
-        crops.append(cv2.resize(crop, (window, window), interpolation=cv2.INTER_AREA))
-    return np.array(crops, dtype=np.float64)
-
-
-def jitter(crops, rng=None, shift: float = 1.5, scale: float = 0.08, degrees: float = 8.0) -> np.ndarray:
-    """Each crop slightly shifted, scaled and rotated at random (edges reflected)."""
-    import cv2
-
-    rng = np.random.default_rng(rng)
-    crops = np.asarray(crops, dtype=np.float32)
-    h, w = crops.shape[1:3]
-    out = np.empty_like(crops)
-    for i, crop in enumerate(crops):
-        m = cv2.getRotationMatrix2D((w / 2 - 0.5, h / 2 - 0.5), rng.uniform(-degrees, degrees),
-                                    1 + rng.uniform(-scale, scale))
-        m[:, 2] += rng.uniform(-shift, shift, size=2)
-        out[i] = cv2.warpAffine(crop, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    return out.astype(np.float64)
-
-
-def resize_all(crops, size: int) -> np.ndarray:
-    """Every crop of a stack resized to ``size`` x ``size`` (area interpolation)."""
-    import cv2
-
-    return np.array([cv2.resize(np.asarray(c, dtype=np.float32), (size, size),
-                                interpolation=cv2.INTER_AREA) for c in crops], dtype=np.float64)
 
 
 def face_free_images(names=FACE_FREE) -> list[np.ndarray]:
@@ -307,7 +158,14 @@ class HogFaceDetector:
             if hasattr(self, "svm_"):  # keep only windows at or inside the margin
                 view = view[view @ self.svm_.coef_[0] + self.svm_.intercept_[0] > -1]
             feats.append(view)
-        return np.concatenate(feats)
+        return np.concatenate(feats) if feats else np.empty((0, self._descriptor_length()))
+
+    def _descriptor_length(self) -> int:
+        return self._window_blocks() ** 2 * self.cells_per_block ** 2 * self.orientations
+
+    def _check_fitted(self, what: str) -> None:
+        if not hasattr(self, "svm_"):
+            raise NotFittedError(f"call fit() first: {what} needs the trained SVM")
 
     def score_level(self, level: np.ndarray) -> np.ndarray:
         """SVM score of every window of one pyramid level, on a grid of one cell's stride.
@@ -316,6 +174,7 @@ class HogFaceDetector:
         descriptor of that window is ``blocks[i:i+k, j:j+k]``, so the score is a sum of
         ``k*k`` shifted dot products: no window is ever copied.
         """
+        self._check_fitted("score_level()")
         k = self._window_blocks()
         blocks = self._level_blocks(level)
         weights = self.svm_.coef_.reshape(k, k, *blocks.shape[2:])
@@ -333,10 +192,10 @@ class HogFaceDetector:
         ``min_face``: skip pyramid levels whose window covers fewer pixels than this (the
         role of ``minSize`` in OpenCV's ``detectMultiScale``).
         With ``return_stats=True`` also a dict: windows scored, pyramid levels, and the
-        number of windows above threshold before NMS.
+        number of windows above threshold before NMS. An image smaller than the window
+        (or with every level skipped by ``min_face``) has no windows: no detections.
         """
-        if not hasattr(self, "svm_"):
-            raise ValueError("call fit() before detect()")
+        self._check_fitted("detect()")
         threshold = self.threshold if threshold is None else threshold
         gray, cell = to_gray(image), self.pixels_per_cell
         all_boxes, all_scores, n_windows, n_levels = [], [], 0, 0
@@ -351,7 +210,9 @@ class HogFaceDetector:
             size = self.window * factor
             all_boxes.append(np.c_[x0, y0, x0 + size, y0 + size])
             all_scores.append(scores[rows, cols])
-        boxes, scores = np.concatenate(all_boxes), np.concatenate(all_scores)
+        # np.concatenate needs at least one array: start from an empty one
+        boxes = np.concatenate([np.empty((0, 4))] + all_boxes)
+        scores = np.concatenate([np.empty(0)] + all_scores)
         keep = nms(boxes, scores, nms_iou)
         out = (boxes[keep], scores[keep])
         if return_stats:
@@ -359,13 +220,41 @@ class HogFaceDetector:
         return out
 
 
+PEOPLE_WINDOW = (64, 128)  # (width, height) of OpenCV's default people detector
+
+
+def _people_image(image) -> np.ndarray | None:
+    """The image as OpenCV's HOG wants it (C-contiguous uint8, gray or 3 channels), or
+    None if it is smaller than one 64x128 window. Checked here because OpenCV does not:
+    on a smaller image ``detectMultiScale`` corrupts memory and kills the kernel."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 4:
+        image = image[..., :3]  # RGBA: drop alpha
+    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] == 3)):
+        raise ValueError(f"expected a gray (H, W) or RGB (H, W, 3) image, got shape {image.shape}")
+    if image.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 image (0..255), got dtype {image.dtype}; "
+                         "convert with skimage.util.img_as_ubyte")
+    width, height = PEOPLE_WINDOW
+    if image.shape[0] < height or image.shape[1] < width:
+        return None
+    return np.ascontiguousarray(image)
+
+
 def opencv_people(image, win_stride=(8, 8), scale: float = 1.05, hit_threshold: float = 0.0):
-    """OpenCV's Dalal-Triggs people detector (64x128 windows): ``(boxes, weights)``."""
+    """OpenCV's Dalal-Triggs people detector (64x128 windows): ``(boxes, weights)``.
+
+    ``image``: uint8, gray (H, W) or RGB (H, W, 3). An image smaller than one window
+    (narrower than 64 or lower than 128 pixels) cannot contain a person at this scale:
+    no detections, ``(empty (0, 4), empty (0,))``.
+    """
     import cv2
 
+    image = _people_image(image)
+    if image is None:
+        return np.empty((0, 4)), np.empty(0)
     descriptor = cv2.HOGDescriptor()
     descriptor.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
-    image = np.asarray(image)
     rects, weights = descriptor.detectMultiScale(image, hitThreshold=hit_threshold,
                                                  winStride=win_stride, scale=scale)
     return xywh_to_xyxy(rects), np.asarray(weights, dtype=np.float64).ravel()

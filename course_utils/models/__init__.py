@@ -10,6 +10,9 @@ Both build MobileNet v1 from the same table, :data:`MOBILENET_V1_BLOCKS`.
 """
 from __future__ import annotations
 
+import math
+import numbers
+
 # MobileNet v1, Table 1 of Howard et al. (2017), read top to bottom.
 # The first layer is a full 3x3 convolution, stride 2, with 32 output channels.
 MOBILENET_V1_FIRST_CONV = (2, 32)  # (stride, out_channels)
@@ -36,12 +39,50 @@ MOBILENET_V1_ALPHAS = (1.0, 0.75, 0.5, 0.25)
 MOBILENET_V1_RESOLUTIONS = (224, 192, 160, 128)
 
 
+# The narrowest layer is the first conv (32 channels): below 1/32 it would get 0 channels.
+MIN_ALPHA = 1 / min([MOBILENET_V1_FIRST_CONV[1]] + [n for _, n in MOBILENET_V1_BLOCKS])
+
+
+def check_alpha(alpha) -> float:
+    """``alpha`` as a float, if it is a width multiplier that keeps >= 1 channel in every
+    layer (``alpha >= MIN_ALPHA``); a ValueError saying so otherwise."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not math.isfinite(alpha) or alpha <= 0:
+        raise ValueError(f"alpha must be a positive finite number, got {alpha!r}")
+    if alpha < MIN_ALPHA:
+        raise ValueError(f"alpha must be >= {MIN_ALPHA} (1/32) so that every layer keeps at least "
+                         f"one channel (the first has int(32 * alpha)), got {alpha!r}")
+    return float(alpha)
+
+
+def check_positive_int(value, name: str) -> int:
+    """``value`` as an int >= 1 (e.g. the number of classes), or a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def check_dropout(rate) -> float:
+    """A dropout rate in [0, 1) (1 would drop everything), or a ValueError."""
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {rate!r}")
+    return float(rate)
+
+
 def scaled_channels(channels: int, alpha: float) -> int:
-    """Width multiplier: ``int(channels * alpha)``, the rounding Keras and TF-slim use."""
+    """Width multiplier: ``int(channels * alpha)``, the rounding Keras and TF-slim use.
+
+    Raises a ValueError rather than return 0 channels (which Keras and PyTorch reject
+    later with a less helpful message).
+    """
     if alpha <= 0:
         raise ValueError(f"alpha must be positive, got {alpha!r}")
-    return int(channels * alpha)
+    scaled = int(channels * alpha)
+    if scaled < 1:
+        raise ValueError(f"alpha={alpha!r} leaves a {channels}-channel layer with 0 channels; "
+                         f"use alpha >= {1 / channels}")
+    return scaled
 
 
 __all__ = ["MOBILENET_V1_FIRST_CONV", "MOBILENET_V1_BLOCKS", "MOBILENET_V1_ALPHAS",
-           "MOBILENET_V1_RESOLUTIONS", "scaled_channels"]
+           "MOBILENET_V1_RESOLUTIONS", "MIN_ALPHA", "scaled_channels", "check_alpha",
+           "check_positive_int", "check_dropout"]

@@ -5,10 +5,15 @@ counts are equal and weights copy across layer by layer (:func:`copy_weights`).
 """
 from __future__ import annotations
 
+import numbers
+
 import keras
 from keras import layers
 
-from . import MOBILENET_V1_BLOCKS, MOBILENET_V1_FIRST_CONV, scaled_channels
+from . import (MOBILENET_V1_BLOCKS, MOBILENET_V1_FIRST_CONV, check_alpha, check_dropout,
+               check_positive_int, scaled_channels)
+
+POOLINGS = (None, "avg", "max")
 
 BN_EPSILON = 1e-3  # keras.applications MobileNet: BatchNormalization defaults
 BN_MOMENTUM = 0.99
@@ -55,6 +60,20 @@ def full_conv_block(x, filters: int, stride: int, block_id: int):
     return layers.ReLU(6.0, name=f"conv_full_{block_id}_relu")(x)
 
 
+def _check_arguments(alpha, input_shape, classes, dropout, pooling) -> None:
+    """Refuse what Keras would build wrongly (pooling="mean" silently gave the feature map)
+    or reject deep inside a layer (alpha=0.01 gave a conv with filters=0)."""
+    check_alpha(alpha)
+    check_positive_int(classes, "classes")
+    check_dropout(dropout)
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be None, 'avg' or 'max', got {pooling!r}")
+    shape = tuple(input_shape)
+    if (len(shape) != 3 or shape[-1] != 3 or not all(isinstance(n, numbers.Integral) for n in shape)
+            or min(shape[:2]) < 32):
+        raise ValueError(f"input_shape must be (H, W, 3) with integers H, W >= 32, got {input_shape!r}")
+
+
 def mobilenet_v1(alpha: float = 1.0, input_shape: tuple[int, int, int] = (224, 224, 3),
                  include_top: bool = True, classes: int = 1000, dropout: float = 1e-3,
                  pooling: str | None = None, separable: bool = True,
@@ -64,10 +83,10 @@ def mobilenet_v1(alpha: float = 1.0, input_shape: tuple[int, int, int] = (224, 2
     Same layers as ``keras.applications.MobileNet(weights=None, alpha=alpha, ...)``.
     The top is global average pooling -> dropout -> a 1x1 conv with bias on the 1x1 map (the
     fully connected layer) -> softmax. ``separable=False`` builds the paper's full-convolution
-    baseline instead.
+    baseline instead. ``pooling`` (None, "avg" or "max") applies without the top, as in
+    keras.applications. Bad arguments raise a ValueError saying what was expected.
     """
-    if len(input_shape) != 3 or input_shape[-1] != 3 or min(input_shape[:2]) < 32:
-        raise ValueError(f"input_shape must be (H, W, 3) with H, W >= 32, got {input_shape!r}")
+    _check_arguments(alpha, input_shape, classes, dropout, pooling)
     inputs = keras.Input(shape=input_shape)
     stride, filters = MOBILENET_V1_FIRST_CONV
     x = conv_bn_relu(inputs, scaled_channels(filters, alpha), stride)

@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import MOBILENET_V1_BLOCKS, MOBILENET_V1_FIRST_CONV, scaled_channels
+from . import (MOBILENET_V1_BLOCKS, MOBILENET_V1_FIRST_CONV, check_alpha, check_dropout,
+               check_positive_int, scaled_channels)
 
 BN_EPSILON = 1e-3   # as Keras
 BN_MOMENTUM = 0.01  # PyTorch's momentum is 1 - Keras' momentum (0.99)
@@ -88,6 +89,9 @@ class MobileNetV1(nn.Module):
     def __init__(self, alpha: float = 1.0, num_classes: int = 1000, dropout: float = 1e-3,
                  include_top: bool = True, tf_padding: bool = True, separable: bool = True):
         super().__init__()
+        check_alpha(alpha)  # fail here, not with "0 channels" inside nn.Conv2d
+        check_positive_int(num_classes, "num_classes")
+        check_dropout(dropout)
         stride, c = MOBILENET_V1_FIRST_CONV
         c = scaled_channels(c, alpha)
         blocks: list[nn.Module] = [ConvBNReLU(3, c, stride, tf_padding)]
