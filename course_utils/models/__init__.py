@@ -6,7 +6,8 @@ imports TensorFlow or PyTorch. The framework code is imported on use::
     from course_utils.models import keras_models   # imports TensorFlow/Keras
     from course_utils.models import torch_models   # imports PyTorch
 
-Both build MobileNet v1 from the same table, :data:`MOBILENET_V1_BLOCKS`.
+Both build MobileNet v1 from the same table, :data:`MOBILENET_V1_BLOCKS` (below), and
+MobileNet v2 and ShuffleNet v1 from the tables in :mod:`.specs` (re-exported here).
 """
 from __future__ import annotations
 
@@ -83,6 +84,11 @@ def scaled_channels(channels: int, alpha: float) -> int:
     return scaled
 
 
-__all__ = ["MOBILENET_V1_FIRST_CONV", "MOBILENET_V1_BLOCKS", "MOBILENET_V1_ALPHAS",
+from .specs import (MOBILENET_V2_ALPHAS, MOBILENET_V2_BLOCKS, MOBILENET_V2_RESOLUTIONS,  # noqa: E402
+                    SHUFFLENET_V1_GROUPS, SHUFFLENET_V1_STAGE2_CHANNELS, make_divisible)
+
+__all__ = ["MOBILENET_V2_ALPHAS", "MOBILENET_V2_BLOCKS", "MOBILENET_V2_RESOLUTIONS", "SHUFFLENET_V1_GROUPS",
+           "SHUFFLENET_V1_STAGE2_CHANNELS", "make_divisible",
+           "MOBILENET_V1_FIRST_CONV", "MOBILENET_V1_BLOCKS", "MOBILENET_V1_ALPHAS",
            "MOBILENET_V1_RESOLUTIONS", "MIN_ALPHA", "scaled_channels", "check_alpha",
            "check_positive_int", "check_dropout"]

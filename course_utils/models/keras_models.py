@@ -1,5 +1,8 @@
 """MobileNet v1 in Keras, written block by block against Table 1 of the paper.
 
+Also re-exports ``mobilenet_v2`` and ``shufflenet_v1`` (built in ``keras_mobilenet_v2`` and
+``keras_shufflenet`` from the tables in ``specs``).
+
 The layer structure and names are those of ``keras.applications.MobileNet``, so parameter
 counts are equal and weights copy across layer by layer (:func:`copy_weights`).
 """
@@ -12,6 +15,8 @@ from keras import layers
 
 from . import (MOBILENET_V1_BLOCKS, MOBILENET_V1_FIRST_CONV, check_alpha, check_dropout,
                check_positive_int, scaled_channels)
+from .keras_mobilenet_v2 import inverted_residual, mobilenet_v2
+from .keras_shufflenet import channel_shuffle, shufflenet_unit, shufflenet_v1
 
 POOLINGS = (None, "avg", "max")
 
@@ -139,5 +144,6 @@ def randomize_batchnorm(model: keras.Model, seed: int = 0) -> None:
                                rng.uniform(0.5, 1.5, n).astype("float32")])
 
 
-__all__ = ["mobilenet_v1", "copy_weights", "randomize_batchnorm", "depthwise_separable_block",
+__all__ = ["channel_shuffle", "inverted_residual", "mobilenet_v2", "shufflenet_unit", "shufflenet_v1",
+           "mobilenet_v1", "copy_weights", "randomize_batchnorm", "depthwise_separable_block",
            "conv_bn_relu", "full_conv_block"]
