@@ -115,8 +115,9 @@ def lfw_boost():
 def test_adaboost_beats_the_floor_on_held_out_lfw(lfw_boost):
     model, _, (X_tr, X_te, y_tr, y_te) = lfw_boost
     accuracy = model.staged_accuracy(X_te, y_te)
-    assert accuracy[19] >= 0.95  # measured: 0.983 (59 of 60) after 20 stumps, 1.0 after 40
-    assert accuracy[0] > 0.8  # a single Haar feature already separates most of them
+    # measured: 59 of 60 after 1 and after 20 stumps, 60 of 60 after 40; floors one crop below
+    assert accuracy[19] >= 58 / 60 and accuracy[-1] >= 59 / 60
+    assert accuracy[0] >= 58 / 60  # a single Haar feature already separates most of them
 
 
 def test_cascade_rejects_most_windows_early(lfw_boost):
@@ -126,10 +127,11 @@ def test_cascade_rejects_most_windows_early(lfw_boost):
     assert faces_kept >= 0.95 * (y_tr == 1).sum()
     level = detect.to_gray(bundled.photo("astronaut"))[::4, ::4]
     result = cascade.scan(level, coords)
-    survivors = np.array(result["survivors"])
-    assert np.all(np.diff(survivors) <= 0)
-    assert survivors[0] < 0.7 * result["windows"]  # stage 1 (2 stumps) rejects > 30%
-    assert result["evaluations"] < 0.25 * 40 * result["windows"]  # > 4x fewer stump evaluations
+    # deterministic (no randomness anywhere): the exact stage table, as measured. A row/column
+    # swap in the window statistics, or a stage threshold off, changes these numbers.
+    assert result["windows"] == 2704
+    assert result["survivors"] == [1571, 246, 62, 18, 2]
+    assert result["evaluations"] == 12331  # 8.8x fewer stump evaluations than 40 per window
 
 
 def test_opencv_finds_exactly_one_face_on_the_astronaut():
