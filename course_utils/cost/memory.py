@@ -1,0 +1,79 @@
+"""Activation memory: the largest set of tensors that must be held at once during inference.
+
+The idea of Table 3 of Sandler et al. (2018), arXiv:1801.04381, counted from a cost table's
+rows (a formula table or a model walk, see :func:`course_utils.cost.profile`).
+
+Counting rule (the course's, stated once): a layer reads its input and writes its output,
+so both are held at the same time; a step needs ``entries(input) + entries(output)`` float
+entries (batch 1; weights not counted). Only the layers that own a kernel (conv, grouped,
+depthwise, pointwise, fc) are counted: BatchNorm and activations can run in place.
+
+``group`` merges consecutive rows into one step whose inner tensors are *streamed*, never
+held whole: the memory-efficient inference of MobileNet v2's inverted residual block
+(Sec. 5.1 of the paper), where only the block's input and output (the narrow bottlenecks)
+are materialised.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .table import CostTable
+
+COUNTED = ("conv", "grouped", "depthwise", "pointwise", "fc")
+
+
+@dataclass(frozen=True)
+class MemoryStep:
+    """One step of inference: ``name``, the entries it reads and writes, their sum."""
+
+    name: str
+    in_entries: int
+    out_entries: int
+
+    @property
+    def entries(self) -> int:
+        return self.in_entries + self.out_entries
+
+
+def entries(shape: tuple[int, ...]) -> int:
+    """Number of float entries of a tensor of ``shape`` (batch excluded)."""
+    if any(s < 0 for s in shape):
+        raise ValueError(f"a shape has non-negative sizes, got {shape!r}")
+    return math.prod(shape)
+
+
+def mobilenet_v2_block(name: str) -> str:
+    """The inverted-residual block a Keras MobileNet v2 layer belongs to ("block_3", "expanded_conv"),
+    or the layer's own name outside the blocks: a ``group`` for :func:`memory_steps`."""
+    m = re.match(r"(block_\d+|expanded_conv)_", name)
+    return m.group(1) if m else name
+
+
+def memory_steps(table: CostTable, group: Callable[[str], str] | None = None) -> list[MemoryStep]:
+    """The input + output entries of every counted layer, in order.
+
+    With ``group`` (layer name -> step name), consecutive counted layers of the same step
+    become one step: the first layer's input plus the last layer's output.
+    """
+    rows = [r for r in table.rows if r.kind in COUNTED]
+    if not rows:
+        raise ValueError("the table has no conv or fc rows to count")
+    steps: list[tuple[str, list]] = []
+    for r in rows:
+        key = group(r.name) if group else r.name
+        if steps and group and steps[-1][0] == key:
+            steps[-1][1].append(r)
+        else:
+            steps.append((key, [r]))
+    return [MemoryStep(key, entries(rs[0].in_shape), entries(rs[-1].out_shape)) for key, rs in steps]
+
+
+def peak_memory(table: CostTable, group: Callable[[str], str] | None = None) -> MemoryStep:
+    """The step of :func:`memory_steps` that holds the most entries (the first, on a tie)."""
+    return max(memory_steps(table, group), key=lambda s: s.entries)
+
+
+__all__ = ["COUNTED", "MemoryStep", "entries", "memory_steps", "mobilenet_v2_block", "peak_memory"]
