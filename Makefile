@@ -11,7 +11,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
           --nbval-sanitize-with tests/nbval_sanitize.cfg
 NOTEBOOKS ?= notebooks solutions exercises
 
-.PHONY: help install lab test unit notebooks exercises execute bench mutate clean
+.PHONY: help install dev lab test unit notebooks exercises execute bench mutate clean
 help:
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
@@ -26,6 +26,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the course and its pinned dependencies
+
+# Authoring extras (jupytext). pip re-resolves torch's dependencies here and would bring
+# triton back, so remove it again.
+dev: $(STAMP) ## add the authoring tools (jupytext) to .venv
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip uninstall --quiet --yes triton || true
 
 # Root (e.g. in a container) must say --allow-root; extra flags via LAB_ARGS="--port=9999".
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
