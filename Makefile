@@ -9,6 +9,8 @@ STAMP  := $(VENV)/.installed
 # the project's own environment as the kernel; timings/addresses/progress bars sanitized.
 NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
           --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Both cores: two pytest workers; a notebook (or a test module) stays on one worker, in order.
+PARALLEL ?= -n 2 --dist loadscope
 NOTEBOOKS ?= notebooks solutions exercises
 
 .PHONY: help install dev lab test unit notebooks exercises execute bench mutate clean
@@ -40,7 +42,7 @@ lab: $(STAMP) ## open the course in JupyterLab
 	  --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(LAB_ARGS)
 
 test: $(STAMP) ## unit tests, exercise sync check, and every notebook (fast, offline)
-	COURSE_FAST=1 COURSE_OFFLINE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q tests $(NOTEBOOKS) $(NBVAL)
+	COURSE_FAST=1 COURSE_OFFLINE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q $(PARALLEL) tests $(NOTEBOOKS) $(NBVAL)
 
 unit: $(STAMP) ## unit tests only
 	COURSE_FAST=1 COURSE_OFFLINE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q tests

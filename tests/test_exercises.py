@@ -23,13 +23,20 @@ def test_exercises_are_up_to_date():
 def test_solution_cells_carry_nbgrader_metadata(path):
     nb = nbformat.read(path, as_version=4)
     solution_cells = [c for c in nb.cells if "### BEGIN SOLUTION" in c.source]
-    check_cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    # graded cells are self-checks (locked code) or manually graded written answers
+    # (nbgrader's grade + solution, unlocked, usually markdown)
+    check_cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+                   and not c.metadata["nbgrader"].get("solution")]
+    written = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+               and c.metadata["nbgrader"].get("solution")]
     assert solution_cells, "a solutions notebook without any solution region"
     for cell in solution_cells:
         meta = cell.metadata.get("nbgrader", {})
         assert meta.get("solution") is True and meta.get("grade_id"), cell.source[:80]
         assert "### END SOLUTION" in cell.source
-    assert len(check_cells) >= len(solution_cells), "every exercise needs a self-check cell"
+    assert len(check_cells) >= len(solution_cells) - len(written), "every exercise needs a self-check cell"
+    for cell in written:
+        assert cell.metadata["nbgrader"].get("points", 0) > 0 and not cell.metadata["nbgrader"].get("locked")
     for cell in check_cells:
         assert cell.metadata["nbgrader"].get("locked") is True
         assert "checks.check_" in cell.source, "self-checks go through course_utils.checks"
