@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Small & Fast benchmarks · {os.cpu_count()} CPU cores · {', '.join(names)}")
     for name in names:
         for label, value, unit in REGISTRY[name]():
-            print(f"  {name:<10} {label:<60} {value:>10.1f} {unit}", flush=True)
+            digits = 2 if unit == "x" else 1  # ratios need the second decimal (1.05 vs 1.14)
+            print(f"  {name:<10} {label:<60} {value:>10.{digits}f} {unit}", flush=True)
     return 0
 
 
