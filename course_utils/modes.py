@@ -55,6 +55,15 @@ def data_dir() -> Path:
     else:
         base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
         path, source = Path(base) / "small-and-fast", ""
+    return writable_folder(path, source)
+
+
+def writable_folder(path: Path, source: str = "") -> Path:
+    """``path`` as a folder that exists and can be written, created if needed.
+
+    A ``ValueError`` that starts with ``source`` (e.g. which variable named the path) says
+    why not: the path is a file, cannot be created, or is not writable.
+    """
     if path.exists() and not path.is_dir():
         raise ValueError(f"{source}{path} is a file; expected a folder for the download cache "
                          "(or a path where one can be created)")

@@ -225,7 +225,7 @@ def test_data_dir_that_is_a_file_or_read_only(tmp_path, clean_modes, monkeypatch
                                 "sha256": "0" * 64, "size": 1}])
     with pytest.raises(DownloadError, match=f"{afile} is a file; expected a folder"):
         fetch("toy", registry=[entry], progress=False)
-    with pytest.raises(DownloadError, match=f"data_dir {afile} is a file"):
+    with pytest.raises(DownloadError, match=f"{afile} is a file"):
         fetch("toy", data_dir=afile, registry=[entry], progress=False)
     with pytest.raises(ValueError, match="cannot create the data folder"):
         clean_modes.setenv("COURSE_DATA_DIR", str(afile / "below"))

@@ -153,19 +153,10 @@ def _cache_root(data_dir: str | os.PathLike | None) -> Path:
             return modes.data_dir()
         except ValueError as err:
             raise DownloadError(str(err)) from err
-    path = Path(data_dir).expanduser()
-    if path.exists() and not path.is_dir():
-        raise DownloadError(f"data_dir {path} is a file; expected a folder for the download "
-                            "cache (or a path where one can be created)")
     try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise DownloadError(f"cannot create the data folder {path} ({err.strerror}); expected "
-                            "a writable folder for the download cache") from err
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise DownloadError(f"data folder {path} is not writable; expected a folder where the "
-                            "downloads can be saved (pass another data_dir= or COURSE_DATA_DIR)")
-    return path
+        return modes.writable_folder(Path(data_dir).expanduser())
+    except ValueError as err:
+        raise DownloadError(str(err)) from err
 
 
 def fetch(name: str, *, data_dir: str | os.PathLike | None = None, base_url: str | None = None,
