@@ -1,14 +1,14 @@
 """Augmentation pipelines used in the course.
 
-:func:`seeds_imgaug_pipeline` is the imgaug pipeline of the course's source slides
-(seed 001), which follows imgaug's own "heavy augmentation" example: geometric
-augmenters applied to every image, then 0-5 of a long list of photometric ones.
+:func:`seeds_imgaug_pipeline` is imgaug's own "heavy augmentation" example (the imgaug
+README, A. Jung et al., https://github.com/aleju/imgaug): geometric augmenters applied to
+every image, then 0-5 of a long list of photometric ones.
 """
 from __future__ import annotations
 
 
 def seeds_imgaug_pipeline(*, seed: int | None = None, elastic: bool = True):
-    """Build the seeds' imgaug pipeline (imgaug is imported through the NumPy 2 shim).
+    """Build imgaug's "heavy augmentation" pipeline (imgaug is imported through the NumPy 2 shim).
 
     ``elastic=True`` also enables the three local geometric augmenters that the slides
     left commented out (ElasticTransformation, PiecewiseAffine, PerspectiveTransform);

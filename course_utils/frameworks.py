@@ -83,7 +83,9 @@ def import_tensorflow_quietly() -> ModuleType:
     """
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
-    if "torch" not in sys.modules:  # the import-order trap: torch and torchvision first
+    if "torch" not in sys.modules and triton_installed():
+        # the import-order trap is armed: torch and torchvision must come first. Without
+        # triton (what `make install` leaves) a TensorFlow-only lesson never loads torch.
         importlib.import_module("torch")
         importlib.import_module("torchvision")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

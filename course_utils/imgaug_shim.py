@@ -11,7 +11,7 @@ then imports imgaug. It deliberately leaves ``np.bool`` alone: NumPy 2 has ``np.
 again (as ``np.bool_``), and overwriting it with the builtin breaks ``numpy.ma``.
 
 For new code prefer maintained libraries: torchvision.transforms.v2, Keras preprocessing
-layers, or albumentations. The course uses imgaug only to run the seeds' pipeline as written.
+layers, or albumentations. The course uses imgaug only to run its "heavy augmentation" example as written.
 """
 from __future__ import annotations
 
