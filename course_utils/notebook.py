@@ -56,12 +56,29 @@ def network_reachable(host: tuple[str, int] = DATA_HOST, timeout: float = 2.0) -
     return result[0]
 
 
+def platform_name(environ: dict[str, str] | None = None) -> str:
+    """Where the notebook runs: ``"Colab"``, ``"Binder"`` or ``"local"``.
+
+    Colab sets ``COLAB_RELEASE_TAG`` (older runtimes: ``COLAB_GPU``) in every kernel and
+    Binder (repo2docker) sets ``BINDER_LAUNCH_HOST`` / ``BINDER_REPO_URL``; nothing is
+    imported, so the answer costs no time. ``environ`` defaults to ``os.environ``.
+    """
+    env = os.environ if environ is None else environ
+    if "COLAB_RELEASE_TAG" in env or "COLAB_GPU" in env:
+        return "Colab"
+    if "BINDER_LAUNCH_HOST" in env or "BINDER_REPO_URL" in env or "BINDER_SERVICE_HOST" in env:
+        return "Binder"
+    return "local"
+
+
 def banner() -> str:
-    """One line: Python and key library versions, the mode, and the core count."""
+    """One line: Python and key library versions, the mode, the platform and the core count."""
     v = versions(("numpy", "tensorflow", "torch", "opencv-python"))
     libs = " · ".join(f"{k.replace('-python', '')} {v[k]}" for k in v)
+    where = platform_name()
+    place = "" if where == "local" else f" · on {where}"
     return (f"Small & Fast · Python {platform.python_version()} · {libs} · "
-            f"mode: {modes.describe()} · {os.cpu_count()} CPU cores")
+            f"mode: {modes.describe()} · {os.cpu_count()} CPU cores{place}")
 
 
 def setup_notebook(seed: int = DEFAULT_SEED, *, quiet: bool = False) -> None:

@@ -81,3 +81,14 @@ def test_make_bench_entry_point_sees_topic_benchmarks():
                    "runpy.run_module('course_utils.bench', run_name='__main__')")
     names = [line.split()[0] for line in r.stdout.splitlines()]
     assert {"handpose", "hog", "conv", "mobilenet_v2"} <= set(names), r.stdout + r.stderr[-1500:]
+
+
+def test_platform_name_tells_colab_binder_and_local_apart():
+    from course_utils.notebook import platform_name
+
+    assert platform_name({"COLAB_RELEASE_TAG": "release-colab_20261101"}) == "Colab"
+    assert platform_name({"COLAB_GPU": "0"}) == "Colab"
+    assert platform_name({"BINDER_LAUNCH_HOST": "https://mybinder.org/"}) == "Binder"
+    assert platform_name({"BINDER_REPO_URL": "https://github.com/x/y"}) == "Binder"
+    assert platform_name({"HOME": "/root", "PATH": "/usr/bin"}) == "local"
+    assert platform_name({}) == "local"
