@@ -5,12 +5,11 @@ The frameworks are imported inside the functions, so importing this module stays
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..timing import best_of
+from ..timing import Timing, best_of, time_calls
 from .formulas import conv2d_cost
 
 BYTES = 4  # float32
@@ -18,7 +17,7 @@ BYTES = 4  # float32
 
 @dataclass
 class LayerTiming:
-    """One measured layer: ``seconds`` per call for the whole batch."""
+    """One measured layer: ``seconds`` per call for the whole batch (the median of ``timing``)."""
 
     name: str
     framework: str
@@ -26,6 +25,7 @@ class LayerTiming:
     macs: int          # per image
     bytes_moved: int   # per image: input + output + weights (read once), float32
     seconds: float
+    timing: Timing | None = None   # every repeat, for the spread
 
     @property
     def gflops(self) -> float:
@@ -96,24 +96,25 @@ def _tf_layers(size, c_in, c_out, k, batch):
 
 def time_conv_layers(framework: str = "torch", batch: int = 1, size: int = 28, c_in: int = 256,
                      c_out: int = 256, k: int = 3, repeat: int = 10) -> list[LayerTiming]:
-    """Best-of-``repeat`` latency of a standard k x k conv, its depthwise and pointwise parts,
-    and the two chained (the depthwise-separable replacement), stride 1, float32."""
+    """Latency of a standard k x k conv, its depthwise and pointwise parts, and the two chained
+    (the depthwise-separable replacement), stride 1, float32: the median of ``repeat`` timings,
+    with all of them in ``LayerTiming.timing`` for the spread."""
     if framework not in ("torch", "tensorflow"):
         raise ValueError(f"framework must be 'torch' or 'tensorflow', got {framework!r}")
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
     build = _torch_layers if framework == "torch" else _tf_layers
     fns = build(size, c_in, c_out, k, batch)
     specs = _layer_specs(size, c_in, c_out, k)
     names = ("standard", "depthwise", "pointwise", "separable")
     # several calls per timing when a call is short, so timer resolution does not matter
     number = {n: max(1, int(0.02 / max(best_of(fns[n], repeat=1), 1e-6))) for n in names}
-    best = dict.fromkeys(names, float("inf"))
+    times: dict[str, list[float]] = {n: [] for n in names}
     for _ in range(repeat):  # interleaved, so a busy moment on the machine hits every layer alike
         for n in names:
-            start = time.perf_counter()
-            for _ in range(number[n]):
-                fns[n]()
-            best[n] = min(best[n], (time.perf_counter() - start) / number[n])
-    return [LayerTiming(n, framework, batch, *specs[n], best[n]) for n in names]
+            times[n].append(time_calls(fns[n], repeat=1, number=number[n], warmup=0).best)
+    return [LayerTiming(n, framework, batch, *specs[n], Timing(tuple(times[n])).median, Timing(tuple(times[n])))
+            for n in names]
 
 
 def torch_matmul_peak(n: int = 2048, repeat: int = 10) -> float:
@@ -154,5 +155,18 @@ def keras_images_per_second(model, batch: int = 32, repeat: int = 3) -> float:
     return batch / seconds
 
 
-__all__ = ["LayerTiming", "keras_images_per_second", "memory_bandwidth", "numpy_matmul_peak",
+def keras_timing(model, batch: int = 32, repeat: int = 5) -> Timing:
+    """Seconds per batch of ``batch`` random images through a Keras model (tf.function), every
+    repeat kept: images/s = ``batch / timing.median`` (spread: ``best`` and ``worst``)."""
+    import tensorflow as tf
+
+    if batch < 1 or repeat < 1:
+        raise ValueError(f"batch and repeat must be >= 1, got {batch}, {repeat}")
+    shape = tuple(model.inputs[0].shape[1:])
+    x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (batch, *shape)).astype(np.float32))
+    f = tf.function(lambda t: model(t, training=False))
+    return time_calls(lambda: f(x).numpy(), repeat=repeat)
+
+
+__all__ = ["LayerTiming", "keras_images_per_second", "keras_timing", "memory_bandwidth", "numpy_matmul_peak",
            "time_conv_layers", "torch_matmul_peak"]

@@ -1,0 +1,181 @@
+"""An honest roofline: a compute ceiling no measurement exceeds, and a measured memory bandwidth.
+
+The roofline model (Williams, Waterman & Patterson 2009) bounds the speed of a kernel by
+``min(peak, intensity x bandwidth)``. Both roofs here come from this machine:
+
+* the **nominal peak** is cores x clock x FLOP per cycle, read from ``/proc/cpuinfo`` (the
+  SIMD width follows from the flags avx512f / avx2+fma / avx / sse2, assuming two vector
+  FMA pipes per core, as on recent x86 cores);
+* the **ceiling** used for "% of peak" is the larger of that nominal peak and every speed
+  measured, so no percentage can exceed 100 (a virtual machine may report its base clock
+  while the cores boost higher; a Winograd convolution does fewer multiplies than it counts);
+* the **bandwidth** is measured: a large NumPy copy and scale, median over repeats.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..timing import Timing, time_calls
+
+BYTES = 4  # float32
+# FLOP per cycle per core for float32: vector lanes x 2 (an FMA is 2 FLOPs) x 2 FMA pipes
+SIMD_FLOPS = (("avx512f", 16 * 2 * 2), ("avx2+fma", 8 * 2 * 2), ("avx", 8 * 2), ("sse2", 4 * 2))
+
+
+@dataclass(frozen=True)
+class CpuInfo:
+    """What ``/proc/cpuinfo`` says: physical ``cores``, clock in ``mhz``, ISA ``flags``, ``model``."""
+
+    cores: int
+    mhz: float
+    flags: frozenset[str]
+    model: str = ""
+
+    @property
+    def flops_per_cycle(self) -> int:
+        """float32 FLOP per cycle per core implied by the widest SIMD extension in ``flags``."""
+        return flops_per_cycle(self.flags)
+
+    @property
+    def nominal_peak(self) -> float:
+        """cores x GHz x FLOP/cycle, in GFLOP/s."""
+        return self.cores * self.mhz / 1e3 * self.flops_per_cycle
+
+
+def flops_per_cycle(flags: Iterable[str]) -> int:
+    """float32 FLOP per cycle and core for a set of CPU flags (2 FMA pipes assumed)."""
+    flags = set(flags)
+    for name, flops in SIMD_FLOPS:
+        if all(f in flags for f in name.split("+")):
+            return flops
+    return 2  # scalar: one multiply and one add per cycle
+
+
+def parse_cpuinfo(text: str) -> CpuInfo:
+    """Read ``/proc/cpuinfo`` text: physical cores (distinct physical id / core id pairs, or
+    processors when those are missing), the mean "cpu MHz", the flags of the first CPU."""
+    blocks = [b for b in text.strip().split("\n\n") if b.strip()]
+    cpus = [dict(_fields(b)) for b in blocks]
+    cpus = [c for c in cpus if "processor" in c]
+    if not cpus or not all("cpu MHz" in c for c in cpus):
+        raise ValueError("expected /proc/cpuinfo text with 'processor' and 'cpu MHz' lines per CPU")
+    cores = {(c.get("physical id"), c.get("core id", c["processor"])) for c in cpus}
+    mhz = float(np.mean([float(c["cpu MHz"]) for c in cpus]))
+    return CpuInfo(len(cores), mhz, frozenset(cpus[0].get("flags", "").split()), cpus[0].get("model name", ""))
+
+
+def _fields(block: str):
+    for line in block.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            yield key.strip(), value.strip()
+
+
+def read_cpuinfo(path: str | Path = "/proc/cpuinfo") -> CpuInfo | None:
+    """:func:`parse_cpuinfo` of this machine, limited to the CPUs this process may use;
+    ``None`` where there is no readable ``/proc/cpuinfo`` (macOS, Windows)."""
+    try:
+        info = parse_cpuinfo(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else info.cores
+    return CpuInfo(min(info.cores, usable), info.mhz, info.flags, info.model)
+
+
+def attainable(intensity, peak: float, bandwidth: float):
+    """Roofline bound in GFLOP/s: ``min(peak, intensity x bandwidth)``.
+
+    ``intensity`` (FLOP per byte; a number or an array of shape (n,)) must be > 0, ``peak``
+    in GFLOP/s and ``bandwidth`` in GB/s must be > 0. Returns a float or an array of shape (n,).
+    """
+    ai = np.asarray(intensity, dtype=float)
+    if np.any(~np.isfinite(ai)) or np.any(ai <= 0):
+        raise ValueError(f"intensity must be finite FLOP/byte > 0, got {intensity!r}")
+    if not (peak > 0 and bandwidth > 0):
+        raise ValueError(f"peak (GFLOP/s) and bandwidth (GB/s) must be > 0, got {peak!r}, {bandwidth!r}")
+    bound = np.minimum(peak, ai * bandwidth)
+    return float(bound) if bound.ndim == 0 else bound
+
+
+@dataclass(frozen=True)
+class Roofline:
+    """Compute ceiling (GFLOP/s) and bandwidth (GB/s); ``ceiling_from`` names what set the ceiling.
+
+    Build it with :meth:`from_speeds`, which takes the ceiling as the largest of the nominal
+    peak and every measured speed: :meth:`percent` can then never exceed 100.
+    """
+
+    ceiling: float
+    bandwidth: float
+    ceiling_from: str
+    speeds: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_speeds(cls, bandwidth: float, speeds: Mapping[str, float]) -> Roofline:
+        """``speeds``: {name: GFLOP/s}, e.g. the nominal peak, matmuls and every timed layer."""
+        if not speeds or any(not (v > 0) for v in speeds.values()):
+            raise ValueError(f"speeds must be a non-empty {{name: GFLOP/s > 0}} mapping, got {speeds!r}")
+        if not bandwidth > 0:
+            raise ValueError(f"bandwidth must be > 0 GB/s, got {bandwidth!r}")
+        name = max(speeds, key=speeds.get)
+        return cls(speeds[name], bandwidth, name, dict(speeds))
+
+    @property
+    def ridge(self) -> float:
+        """Arithmetic intensity (FLOP/byte) where the two roofs meet."""
+        return self.ceiling / self.bandwidth
+
+    def attainable(self, intensity):
+        """:func:`attainable` under this roofline."""
+        return attainable(intensity, self.ceiling, self.bandwidth)
+
+    def percent(self, gflops: float) -> float:
+        """``gflops`` as a percentage of the ceiling; a speed above the ceiling is an error
+        (it should have been among the ``speeds`` the ceiling was built from)."""
+        if not 0 <= gflops <= self.ceiling * (1 + 1e-9):
+            raise ValueError(f"{gflops!r} GFLOP/s is outside 0..{self.ceiling:.1f}: "
+                             "build the Roofline from every measured speed")
+        return 100 * gflops / self.ceiling
+
+
+def measure_bandwidth(megabytes: int = 256, repeat: int = 7) -> dict[str, Timing]:
+    """Time a NumPy float32 copy and scale (``b = 3 * a``) of ``megabytes`` MB, far larger than
+    the caches. Returns {"copy": Timing, "scale": Timing}; each moves 2 x ``megabytes`` MB per call
+    (read one array, write the other): GB/s = :func:`gb_per_s` of the timing."""
+    if megabytes < 1 or repeat < 1:
+        raise ValueError(f"megabytes and repeat must be >= 1, got {megabytes}, {repeat}")
+    n = megabytes * 2**20 // BYTES
+    src = np.ones(n, dtype=np.float32)
+    dst = np.empty_like(src)
+    return {"copy": time_calls(lambda: np.copyto(dst, src), repeat=repeat),
+            "scale": time_calls(lambda: np.multiply(src, np.float32(3), out=dst), repeat=repeat)}
+
+
+def gb_per_s(timing: Timing, megabytes: int = 256) -> tuple[float, float, float]:
+    """(median, lowest, highest) GB/s of a :func:`measure_bandwidth` timing."""
+    moved = 2 * megabytes * 2**20 / 1e9
+    return moved / timing.median, moved / timing.worst, moved / timing.best
+
+
+def matmul_speed(n: int = 2048, repeat: int = 5, framework: str = "numpy") -> Timing:
+    """Seconds per float32 ``n x n`` matrix multiply (2 n^3 FLOPs) in NumPy's BLAS or PyTorch."""
+    if n < 1 or framework not in ("numpy", "torch"):
+        raise ValueError(f"need n >= 1 and framework 'numpy' or 'torch', got {n}, {framework!r}")
+    if framework == "torch":
+        import torch
+
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        with torch.inference_mode():
+            return time_calls(lambda: a @ b, repeat=repeat)
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
+    return time_calls(lambda: a @ b, repeat=repeat)
+
+
+__all__ = ["CpuInfo", "Roofline", "attainable", "flops_per_cycle", "gb_per_s", "matmul_speed",
+           "measure_bandwidth", "parse_cpuinfo", "read_cpuinfo"]
