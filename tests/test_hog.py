@@ -59,6 +59,18 @@ def test_l2_hys_by_hand():
     assert out.max() < 0.9 and np.isclose(np.linalg.norm(out), 1.0, atol=1e-6)
 
 
+def test_l2_hys_stages_normalise_clip_renormalise():
+    block = np.array([10.0, 1.0, 1.0, 1.0])
+    normalised, clipped, final = H.l2hys_stages(block)
+    np.testing.assert_allclose(normalised, block / np.sqrt(103), atol=1e-9)   # unit L2 norm
+    np.testing.assert_allclose(clipped, np.minimum(normalised, 0.2), atol=0)  # only the big value clipped
+    assert clipped[0] == 0.2 and clipped[1] == normalised[1]
+    np.testing.assert_allclose(final, H.normalize_block(block), atol=0)       # the stages are L2-Hys
+    assert np.linalg.norm(final) == pytest.approx(1.0, abs=1e-6) and final.max() > 0.2  # renormalised
+    with pytest.raises(ValueError, match="clip"):
+        H.l2hys_stages(block, clip=0)
+
+
 @pytest.mark.parametrize("method", H.BLOCK_NORMS)
 def test_block_norms_equal_skimage(method):
     rng = np.random.default_rng(1)

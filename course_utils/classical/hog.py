@@ -115,10 +115,23 @@ def normalize_block(block: np.ndarray, method: str = "L2-Hys", eps: float = 1e-5
     if method == "L2":
         return block / np.sqrt(np.sum(block**2) + eps**2)
     if method == "L2-Hys":
-        out = block / np.sqrt(np.sum(block**2) + eps**2)
-        out = np.minimum(out, 0.2)
-        return out / np.sqrt(np.sum(out**2) + eps**2)
+        return l2hys_stages(block, eps=eps)[-1]
     raise ValueError(f"block_norm must be one of {BLOCK_NORMS}, got {method!r}")
+
+
+def l2hys_stages(block: np.ndarray, clip: float = 0.2, eps: float = 1e-5):
+    """The three stages of L2-Hys on one block, each the shape of ``block``.
+
+    Returns ``(normalised, clipped, renormalised)``: divided by the L2 norm; every value
+    clipped at ``clip``; divided by the L2 norm again. The last stage raises the clipped values
+    back above ``clip`` (a block with one strong edge ends with a maximum well over 0.2).
+    """
+    if not clip > 0:
+        raise ValueError(f"clip must be a positive number, got {clip!r}")
+    block = np.asarray(block, dtype=np.float64)
+    normalised = block / np.sqrt(np.sum(block**2) + eps**2)
+    clipped = np.minimum(normalised, clip)
+    return normalised, clipped, clipped / np.sqrt(np.sum(clipped**2) + eps**2)
 
 
 def normalize_blocks(hist: np.ndarray, cells_per_block=(3, 3), method: str = "L2-Hys",
