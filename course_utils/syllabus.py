@@ -55,10 +55,14 @@ SYLLABUS = (
 
 
 def course_map_markdown() -> str:
-    """The syllabus as a Markdown table, with links to what exists already."""
-    rows = ["| # | lesson | you will | CPU time (min) | status |", "|---|---|---|---|---|"]
+    """The syllabus as a Markdown table: every written lesson links its lecture and its exercises
+    (paths relative to ``notebooks/``); lessons still being written say "coming"."""
+    rows = ["| # | lesson | exercises | you will | CPU time (min) |", "|---|---|---|---|---|"]
     for lesson in SYLLABUS:
-        name = (f"[{lesson.title}](../{lesson.notebook})" if lesson.available else lesson.title)
-        status = "ready" if lesson.available else "coming"
-        rows.append(f"| {lesson.number} | {name} | {lesson.goal} | {lesson.cpu_minutes} | {status} |")
+        if lesson.available:
+            name = f"[{lesson.title}](../{lesson.notebook})"
+            exercises = f"[exercises](../{lesson.exercises})"
+        else:
+            name, exercises = f"{lesson.title} (coming)", "coming"
+        rows.append(f"| {lesson.number} | {name} | {exercises} | {lesson.goal} | {lesson.cpu_minutes} |")
     return "\n".join(rows)
