@@ -1,0 +1,12 @@
+"""Lesson 07, transfer learning: the course backbone, cached features, heads, strategies,
+and the finished hand-pose classifier.
+
+Importing this package imports neither TensorFlow nor PyTorch: the framework code lives in
+``backbone``, ``features``, ``heads``, ``strategies``, ``classifier`` and ``torch_classifier``
+and is imported on use. ``glyphs`` (the backbone's source task) is NumPy and OpenCV only.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"

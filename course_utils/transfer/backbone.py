@@ -1,0 +1,135 @@
+"""Which weights a backbone starts from: the course's shipped ones, ImageNet's, or none.
+
+* ``weights="course"`` (the offline default): MobileNet v1 alpha 0.25 at 96x96, pretrained
+  by ``make pretrain`` on the eight-glyph source task (:mod:`.glyphs`) and shipped in
+  ``course_utils/transfer/weights/`` with its model card.
+* ``weights="imagenet"``: the real thing, ``keras.applications.MobileNet(weights="imagenet")``
+  (downloads once into Keras' cache, ``$KERAS_HOME/models`` or ``~/.keras/models``).
+  Refused in offline mode unless the file is already in the cache.
+* ``weights=None``: random initialisation (training from scratch).
+
+Every backbone takes inputs scaled to [-1, 1] (MobileNet's convention) and returns the last
+feature map, ``(N, size/32, size/32, 256)`` at alpha 0.25. :func:`source_model` is the
+whole source-task network (backbone + GAP + Dense(8)) that ``make pretrain`` trains.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import WEIGHTS_DIR
+
+ALPHA = 0.25
+SIZE = 96
+WEIGHTS_FILE = "course_mobilenet_v1_0.25_96_glyphs.weights.h5"
+LAST_LAYER = "conv_pw_13_relu"
+WEIGHT_CHOICES = ("course", "imagenet", None)
+KERAS_RESOLUTIONS = (128, 160, 192, 224)  # keras.applications.MobileNet's weight files
+
+
+def keras_imagenet_filename(alpha: float = ALPHA, size: int = SIZE, include_top: bool = False) -> str:
+    """The file name ``keras.applications.MobileNet(weights="imagenet")`` downloads.
+
+    Keras keeps one file per (alpha, resolution) and uses the 224 one for other sizes.
+    """
+    alpha_text = {1.0: "1_0", 0.75: "7_5", 0.5: "5_0", 0.25: "2_5"}.get(alpha)
+    if alpha_text is None:
+        raise ValueError(f"ImageNet MobileNet weights exist for alpha 1.0, 0.75, 0.5, 0.25, got {alpha!r}")
+    rows = size if size in KERAS_RESOLUTIONS else 224
+    return f"mobilenet_{alpha_text}_{rows}_tf{'' if include_top else '_no_top'}.h5"
+
+
+def keras_cache_dir() -> Path:
+    """Where Keras looks for downloaded weights: ``$KERAS_HOME/models`` (default ``~/.keras``)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(home) / "models"
+
+
+def _check(weights, size: int) -> None:
+    if weights not in WEIGHT_CHOICES:
+        raise ValueError(f"weights must be one of {WEIGHT_CHOICES}, got {weights!r}")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 32 or size % 32:
+        raise ValueError(f"size must be a multiple of 32 and >= 32 (pixels per side), got {size!r}")
+
+
+def imagenet_available(alpha: float = ALPHA, size: int = SIZE) -> tuple[bool, str]:
+    """``(True, "")`` if ImageNet weights can be had now, else ``(False, reason)``."""
+    from ..modes import offline_mode
+
+    path = keras_cache_dir() / keras_imagenet_filename(alpha, size)
+    if path.exists():
+        return True, ""
+    if offline_mode():
+        return False, (f"offline mode and {path.name} is not in {path.parent}; with a network, "
+                       f"keras.applications downloads it (about {1 if alpha <= 0.5 else 13} MB) once")
+    return True, ""
+
+
+def source_model(weights: str | None = "course", size: int = SIZE):
+    """The source-task network: backbone -> GAP -> Dense(len(GLYPHS), softmax), on [-1, 1] inputs.
+
+    ``weights="course"`` loads the shipped file (the exact network ``make pretrain`` saved).
+    """
+    import keras
+
+    from ..models.keras_models import mobilenet_v1
+    from .glyphs import GLYPHS
+
+    if weights not in ("course", None):
+        raise ValueError(f"source_model takes weights='course' or None, got {weights!r}")
+    _check(weights, size)
+    base = mobilenet_v1(ALPHA, (size, size, 3), include_top=False)
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(base.output)
+    out = keras.layers.Dense(len(GLYPHS), activation="softmax", name="glyph_probs")(x)
+    model = keras.Model(base.input, out, name="course_glyphs_mobilenet")
+    if weights == "course":
+        path = WEIGHTS_DIR / WEIGHTS_FILE
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing; run `make pretrain` to regenerate it")
+        model.load_weights(path)
+    return model
+
+
+def course_backbone(weights: str | None = "course", size: int = SIZE, *, alpha: float = ALPHA):
+    """MobileNet v1 without its top: ``(N, size, size, 3)`` in [-1, 1] -> last feature map.
+
+    ``weights`` is ``"course"`` (shipped, alpha 0.25 only), ``"imagenet"`` (downloads through
+    ``keras.applications``) or ``None`` (random). The returned model is named after its weights.
+    """
+    import keras
+
+    _check(weights, size)
+    if weights == "imagenet":
+        ok, why = imagenet_available(alpha, size)
+        if not ok:
+            raise RuntimeError(f"ImageNet weights are not available: {why}")
+        base = keras.applications.MobileNet(input_shape=(size, size, 3), alpha=alpha,
+                                            include_top=False, weights="imagenet")
+        return keras.Model(base.input, base.output, name="mobilenet_imagenet")
+    if weights == "course":
+        if alpha != ALPHA:
+            raise ValueError(f"the course weights are for alpha {ALPHA}, got alpha={alpha!r}")
+        full = source_model("course", size)
+        return keras.Model(full.input, full.get_layer(LAST_LAYER).output, name="mobilenet_course")
+    from ..models.keras_models import mobilenet_v1
+
+    base = mobilenet_v1(alpha, (size, size, 3), include_top=False)
+    return keras.Model(base.input, base.output, name="mobilenet_random")
+
+
+def plant_keras_cache(model, filename: str, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Write ``model``'s weights in the legacy HDF5 layout Keras' weight downloads use.
+
+    This is how a classroom without a network (or a test) puts a weights file where
+    ``keras.applications`` looks, so ``weights="imagenet"`` loads it instead of downloading.
+    Returns the file's path.
+    """
+    import h5py
+    from keras.src.legacy.saving.legacy_h5_format import save_weights_to_hdf5_group
+
+    folder = Path(cache_dir) if cache_dir is not None else keras_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / filename
+    with h5py.File(path, "w") as f:
+        save_weights_to_hdf5_group(f, model)
+    return path

@@ -1,0 +1,118 @@
+"""Four ways to use (or not use) a pretrained backbone, measured over labelled-set sizes.
+
+* ``"frozen"``:      backbone frozen, features cached once, only the head trains;
+* ``"last_blocks"``: the last MobileNet blocks (12-13) and the head train, the rest frozen;
+* ``"full"``:        every layer trains (BatchNorm statistics stay frozen: tiny batches
+  would otherwise overwrite the pretrained statistics with noisy ones);
+* ``"scratch"``:     random initialisation, every layer trains (BatchNorm learns its statistics).
+
+All four share the course backbone's architecture (MobileNet v1 0.25 at the images' size),
+the GAP -> Dropout -> Dense(3) head, Adam, the same epochs and the same test set.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+STRATEGIES = ("frozen", "last_blocks", "full", "scratch")
+FINETUNE_FROM = 12  # first block unfrozen by "last_blocks"
+
+
+@dataclass(frozen=True)
+class Result:
+    strategy: str
+    per_class: int
+    accuracy: float
+    seconds: float
+
+
+def per_class_subset(labels: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray:
+    """Indices of the first ``per_class`` examples of each class after a seeded shuffle."""
+    classes = np.unique(labels)
+    counts = np.bincount(labels)
+    if per_class < 1 or counts[classes].min() < per_class:
+        raise ValueError(f"per_class must be in 1..{counts[classes].min()} (smallest class), got {per_class}")
+    order = np.random.default_rng(seed).permutation(len(labels))
+    picked = [order[labels[order] == c][:per_class] for c in classes]
+    return np.sort(np.concatenate(picked))
+
+
+def _train_end_to_end(strategy: str, x, y, x_test, y_test, epochs: int, seed: int, lr: float) -> float:
+    import keras
+
+    from .backbone import course_backbone
+    from .classifier import assemble, predict, unfreeze_from
+    from .heads import head_layers
+
+    keras.utils.set_random_seed(seed)
+    size = x.shape[1]
+    if strategy == "scratch":
+        backbone = course_backbone(None, size)
+        inputs = keras.Input(shape=(size, size, 3))
+        h = backbone(keras.layers.Rescaling(1 / 127.5, offset=-1.0)(inputs))  # BN in training mode
+        for layer in head_layers("gap"):
+            h = layer(h)
+        model = keras.Model(inputs, h)
+    else:
+        backbone = course_backbone("course", size)
+        probe = keras.Sequential([keras.Input((backbone.output_shape[-1],)), *head_layers("gap")[1:]])
+        model = assemble(backbone, probe, size)
+        unfreeze_from(backbone, FINETUNE_FROM if strategy == "last_blocks" else 1)
+    model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy")
+    model.fit(x.astype(np.float32), y, batch_size=min(32, len(x)), epochs=epochs, verbose=0, shuffle=True)
+    return float(np.mean(predict(model, x_test).argmax(1) == y_test))
+
+
+def run_strategy(strategy: str, x, y, x_test, y_test, *, epochs: int = 15, seed: int = 0,
+                 features=None, test_features=None) -> tuple[float, float]:
+    """Train one strategy on uint8 images; return ``(test accuracy, training seconds)``.
+
+    ``"frozen"`` uses ``features`` / ``test_features`` (pooled course-backbone features of
+    ``x`` / ``x_test``) when given, else computes them (and counts that time).
+    """
+    from .features import extract_features, train_head_on_features
+
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+    start = time.perf_counter()
+    if strategy == "frozen":
+        if features is None or test_features is None:
+            from .backbone import course_backbone
+
+            backbone = course_backbone("course", x.shape[1])
+            features, test_features = extract_features(backbone, x), extract_features(backbone, x_test)
+        head, _ = train_head_on_features(features, y, seed=seed, epochs=max(100, 10 * epochs))
+        accuracy = float(np.mean(np.asarray(head(test_features)).argmax(1) == y_test))
+    else:
+        lr = 2e-3 if strategy == "scratch" else 5e-4
+        accuracy = _train_end_to_end(strategy, x, y, x_test, y_test, epochs, seed, lr)
+    return accuracy, time.perf_counter() - start
+
+
+def compare_strategies(x, y, x_test, y_test, sizes=(10, 30, 100, 300), strategies=STRATEGIES, *,
+                       epochs: int = 15, seed: int = 0, progress: bool = True) -> list[Result]:
+    """Every strategy at every labelled-set size (images per class); one :class:`Result` each.
+
+    The frozen backbone's features of the whole pool and of the test set are computed once
+    (that time is reported as the ``"features"`` row with ``per_class=0``).
+    """
+    from .backbone import course_backbone
+    from .features import extract_features
+
+    start = time.perf_counter()
+    backbone = course_backbone("course", x.shape[1])
+    pool_f, test_f = extract_features(backbone, x), extract_features(backbone, x_test)
+    results = [Result("features", 0, float("nan"), time.perf_counter() - start)]
+    jobs = [(n, s) for n in sizes for s in strategies]
+    if progress:
+        from tqdm.auto import tqdm
+
+        jobs = tqdm(jobs, desc="strategies", unit="run")
+    for n, strategy in jobs:
+        idx = per_class_subset(y, n, seed)
+        acc, sec = run_strategy(strategy, x[idx], y[idx], x_test, y_test, epochs=epochs, seed=seed,
+                                features=pool_f[idx], test_features=test_f)
+        results.append(Result(strategy, n, acc, sec))
+    return results
