@@ -95,3 +95,12 @@ def test_layer_timings_report_the_median_of_every_repeat():
         assert len(r.timing.times) == 3 and r.seconds == r.timing.median
     with pytest.raises(ValueError, match="repeat"):
         time_conv_layers("torch", repeat=0)
+
+
+def test_last_level_cache_reads_the_highest_level(tmp_path):
+    for name, level, size in (("index0", 1, "32K"), ("index2", 2, "512K"), ("index3", 3, "32768K")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "level").write_text(f"{level}\n")
+        (tmp_path / name / "size").write_text(f"{size}\n")
+    assert roofline.last_level_cache(tmp_path) == 32 * 2**20
+    assert roofline.last_level_cache(tmp_path / "missing") is None

@@ -87,6 +87,20 @@ def read_cpuinfo(path: str | Path = "/proc/cpuinfo") -> CpuInfo | None:
     return CpuInfo(min(info.cores, usable), info.mhz, info.flags, info.model)
 
 
+def last_level_cache(root: str | Path = "/sys/devices/system/cpu/cpu0/cache") -> int | None:
+    """Size in bytes of the largest cache level Linux reports for CPU 0 (e.g. "32768K"), or None."""
+    sizes = {}
+    for index in Path(root).glob("index*"):
+        try:
+            level = int((index / "level").read_text())
+            text = (index / "size").read_text().strip()
+        except (OSError, ValueError):
+            continue
+        unit = {"K": 2**10, "M": 2**20}.get(text[-1:], 1)
+        sizes[level] = int(text.rstrip("KM")) * unit
+    return sizes[max(sizes)] if sizes else None
+
+
 def attainable(intensity, peak: float, bandwidth: float):
     """Roofline bound in GFLOP/s: ``min(peak, intensity x bandwidth)``.
 
@@ -177,5 +191,5 @@ def matmul_speed(n: int = 2048, repeat: int = 5, framework: str = "numpy") -> Ti
     return time_calls(lambda: a @ b, repeat=repeat)
 
 
-__all__ = ["CpuInfo", "Roofline", "attainable", "flops_per_cycle", "gb_per_s", "matmul_speed",
+__all__ = ["CpuInfo", "Roofline", "attainable", "flops_per_cycle", "gb_per_s", "last_level_cache", "matmul_speed",
            "measure_bandwidth", "parse_cpuinfo", "read_cpuinfo"]
