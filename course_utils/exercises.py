@@ -10,8 +10,9 @@ its real outputs. The self-check cells keep their ``# NBVAL_CHECK_OUTPUT`` marke
 compares what an untouched stub prints ("⏳ not attempted yet") with the committed output:
 a stub whose check stops saying so is noticed, as is a solution whose check stops passing.
 
-Usage: ``python -m course_utils.exercises [--check]`` (``make exercises``). ``--check``
-compares the cells' sources and metadata only (outputs come from a run).
+Usage: ``python -m course_utils.exercises [--check] [--only 03 04]`` (``make exercises``).
+``--check`` compares the cells' sources and metadata only (outputs come from a run);
+``--only`` regenerates just the notebooks whose names start with the given prefixes.
 """
 from __future__ import annotations
 
@@ -67,19 +68,23 @@ def _sources(nb) -> list[tuple]:
             for c in nb.cells]
 
 
-def generate(check: bool = False, run: bool = True) -> list[str]:
+def generate(check: bool = False, run: bool = True, only: tuple[str, ...] = ()) -> list[str]:
     """Write ``exercises/`` from ``solutions/`` (``run``: with the outputs of a real run).
 
     With ``check=True`` write nothing and return the names of exercise notebooks that are
-    missing, stale, or orphaned."""
+    missing, stale, or orphaned. ``only``: name prefixes (e.g. ``("03", "04")``) to limit the
+    work to those notebooks."""
     import nbformat
 
     problems = []
     sources = sorted(SOLUTIONS.glob("*.ipynb"))
     if not sources:
         raise ValueError(f"no solution notebooks found in {SOLUTIONS}")
+    chosen = [s for s in sources if not only or s.name.startswith(tuple(only))]
+    if not chosen:
+        raise ValueError(f"no solution notebook starts with {list(only)}; expected prefixes like '03'")
     EXERCISES.mkdir(exist_ok=True)
-    for src in sources:
+    for src in chosen:
         dst = EXERCISES / src.name
         nb = exercise_notebook(src)
         if check:
@@ -100,8 +105,10 @@ def generate(check: bool = False, run: bool = True) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="fail if exercises/ is out of date")
+    parser.add_argument("--only", nargs="+", default=(), metavar="PREFIX",
+                        help="only the notebooks whose names start with these prefixes, e.g. 03 04")
     args = parser.parse_args(argv)
-    problems = generate(check=args.check)
+    problems = generate(check=args.check, only=tuple(args.only))
     if args.check and problems:
         print("exercises/ is out of date for: " + ", ".join(problems) + ". Run `make exercises`.")
         return 1

@@ -77,6 +77,14 @@ def test_check_flags_a_stale_exercise(tmp_path, monkeypatch):
     assert exercises.generate(check=True) == [SOLUTIONS[0].name, "99_orphan.ipynb"]
 
 
+def test_only_regenerates_the_named_notebooks(tmp_path, monkeypatch):
+    monkeypatch.setattr(exercises, "EXERCISES", tmp_path)
+    exercises.generate(run=False, only=(SOLUTIONS[0].name[:2],))
+    assert [p.name for p in tmp_path.glob("*.ipynb")] == [SOLUTIONS[0].name]
+    with pytest.raises(ValueError, match="prefixes like"):
+        exercises.generate(run=False, only=("99",))
+
+
 def test_welcome_exercise_runs_and_says_not_attempted():
     from nbclient import NotebookClient
 
