@@ -13,7 +13,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
 PARALLEL ?= -n 2 --dist loadscope
 NOTEBOOKS ?= notebooks solutions exercises
 
-.PHONY: help install dev lab test unit notebooks exercises execute bench mutate clean
+.PHONY: help install dev lab test unit notebooks exercises execute bench pretrain mutate clean
 help:
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
@@ -65,6 +65,11 @@ execute: $(STAMP) ## run notebooks in place to refresh their committed outputs
 
 bench: $(STAMP) ## print performance figures for this machine (BENCH="conv hog" for some, BENCH=--list to list)
 	COURSE_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m course_utils.bench $(BENCH)
+
+# The course backbone shipped in course_utils/transfer/weights (lesson 07), regenerated
+# deterministically from generated data (see its MODEL_CARD.md); ~10 min on 2 cores.
+pretrain: $(STAMP) ## regenerate the course-pretrained backbone (deterministic, ~10 min)
+	COURSE_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python -m course_utils.transfer.pretrain
 
 # A tool for authors, not part of `make test`: plants bugs in a copy of the repository and
 # lists those no test catches, e.g. make mutate MUTATE_ARGS="--random 80 --seed 1"

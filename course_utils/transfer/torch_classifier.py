@@ -1,0 +1,121 @@
+"""The same hand-pose experiment in PyTorch: the course backbone's weights in a torch
+MobileNet v1, features cached once, a Dropout + Linear head trained with early stopping.
+
+The torch MobileNet v1 of :mod:`course_utils.models.torch_models` pads like TensorFlow, so
+the Keras weights (converted by ``load_keras_weights``) give the same features: the two
+frameworks start from the same point and differ only in the head's training loop.
+:func:`torchvision_backbone` is the ImageNet path (``torchvision.models.*(weights="DEFAULT")``,
+cached under ``$TORCH_HOME/hub/checkpoints``).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+TORCHVISION_BACKBONES = ("mobilenet_v2", "mobilenet_v3_small", "resnet50", "vgg16", "shufflenet_v2_x1_0")
+
+
+def torch_course_backbone(keras_backbone=None) -> nn.Module:
+    """torch MobileNet v1 0.25 without top, holding the course weights (eval mode, NCHW, [-1, 1])."""
+    from ..models import torch_models
+
+    if keras_backbone is None:
+        from .backbone import course_backbone
+
+        keras_backbone = course_backbone("course")
+    model = torch_models.mobilenet_v1(0.25, include_top=False)
+    return torch_models.load_keras_weights(model, keras_backbone).eval()
+
+
+def torchvision_backbone(name: str = "mobilenet_v2", weights: str | None = "DEFAULT") -> nn.Module:
+    """A torchvision model's convolutional part; ``weights="DEFAULT"`` is its ImageNet checkpoint."""
+    import torchvision
+
+    if name not in TORCHVISION_BACKBONES:
+        raise ValueError(f"name must be one of {TORCHVISION_BACKBONES}, got {name!r}")
+    model = getattr(torchvision.models, name)(weights=weights)
+    if name == "resnet50":
+        return nn.Sequential(*list(model.children())[:-2])
+    if name == "shufflenet_v2_x1_0":
+        return nn.Sequential(*list(model.children())[:-1])
+    return model.features
+
+
+def to_nchw(images: np.ndarray) -> torch.Tensor:
+    """uint8 ``(N, H, W, 3)`` in [0, 255] -> float32 ``(N, 3, H, W)`` in [-1, 1]."""
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"images must be (N, H, W, 3), got shape {images.shape}")
+    return torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2))).float() / 127.5 - 1.0
+
+
+@torch.inference_mode()
+def torch_features(backbone: nn.Module, images: np.ndarray, batch: int = 64) -> torch.Tensor:
+    """Global-average-pooled features ``(N, C)`` of uint8 images, computed once."""
+    backbone.eval()
+    return torch.cat([backbone(to_nchw(images[i:i + batch])).mean(dim=(2, 3))
+                      for i in range(0, len(images), batch)])
+
+
+def train_torch_head(features: torch.Tensor, labels: np.ndarray, val_features: torch.Tensor,
+                     val_labels: np.ndarray, *, classes: int = 3, epochs: int = 200, patience: int = 20,
+                     seed: int = 0) -> tuple[nn.Module, dict]:
+    """Dropout(0.2) -> Linear on cached features, Adam 3e-3, batch 64, early stopping on val loss."""
+    torch.manual_seed(seed)
+    head = nn.Sequential(nn.Dropout(0.2), nn.Linear(features.shape[1], classes))
+    opt = torch.optim.Adam(head.parameters(), lr=3e-3)
+    y, yv = torch.as_tensor(labels), torch.as_tensor(val_labels)
+    best, best_state, waited, history = float("inf"), None, 0, {"loss": [], "val_loss": []}
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        head.train()
+        order = torch.randperm(len(y), generator=gen)
+        total = 0.0
+        for i in range(0, len(y), 64):
+            idx = order[i:i + 64]
+            loss = nn.functional.cross_entropy(head(features[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss) * len(idx)
+        head.eval()
+        with torch.no_grad():
+            val = float(nn.functional.cross_entropy(head(val_features), yv))
+        history["loss"].append(total / len(y))
+        history["val_loss"].append(val)
+        if val < best - 1e-4:
+            best, waited = val, 0
+            best_state = {k: v.clone() for k, v in head.state_dict().items()}
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    head.load_state_dict(best_state)
+    return head.eval(), history
+
+
+class TorchHandpose(nn.Module):
+    """uint8-range NCHW input in [0, 255] -> backbone -> GAP -> head -> logits."""
+
+    def __init__(self, backbone: nn.Module, head: nn.Module):
+        super().__init__()
+        self.backbone, self.head = backbone, head
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.backbone(x / 127.5 - 1.0).mean(dim=(2, 3)))
+
+
+def train_torch_handpose(x, y, xv, yv, x_test, y_test, *, seed: int = 0, keras_backbone=None) -> dict:
+    """Frozen course backbone + head in PyTorch; returns model, accuracy, seconds, history."""
+    start = time.perf_counter()
+    backbone = torch_course_backbone(keras_backbone)
+    head, history = train_torch_head(torch_features(backbone, x), y, torch_features(backbone, xv), yv, seed=seed)
+    seconds = time.perf_counter() - start
+    model = TorchHandpose(backbone, head).eval()
+    with torch.inference_mode():
+        pred = torch.cat([model(to_nchw(x_test[i:i + 128]) * 127.5 + 127.5).argmax(1)
+                          for i in range(0, len(x_test), 128)]).numpy()
+    return {"model": model, "accuracy": float(np.mean(pred == y_test)), "seconds": seconds,
+            "history": history, "predictions": pred}
