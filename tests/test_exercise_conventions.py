@@ -11,8 +11,8 @@ anything is noticed. The rules (CONTRIBUTING.md, "Exercises"):
    line of the model answer does;
 3. the visible self-checks in exercises/ never contain the expected answer: the expected
    value of a ``check_function`` case or of ``check_value`` is computed at check time, never
-   a literal, and a predicate never compares with a literal (other than 0, 1, True, False,
-   None); literal answers go between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``;
+   a literal, and a predicate never asserts equality with a literal (other than 0, 1, True,
+   False, None); literal answers go between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``;
 4. hidden tests are stripped from exercises/;
 5. after a "predict" stub, the rest of its exercise holds no markdown but the written answer
    cell, and no markdown in exercises/ says "model answer";
@@ -157,11 +157,12 @@ def literal_answer_problems(source: str) -> list[str]:
                         problems.append(f"check_function case with a literal answer: {ast.unparse(case)[:70]}")
             if func == "check_value" and len(args) > 1 and _is_constant(args[1], names):
                 problems.append(f"check_value with a literal answer: {ast.unparse(args[1])[:70]}")
-        if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.Is))
-                                                 for op in node.ops):
-            for side in (node.left, *node.comparators):
-                if _is_constant(side, names) and not _is_trivial(side):
-                    problems.append(f"comparison with a literal answer: {ast.unparse(node)[:70]}")
+        if isinstance(node, ast.Assert):  # what a predicate asserts, not how the check dispatches
+            for test in ast.walk(node.test):
+                if isinstance(test, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq)) for op in test.ops):
+                    problems += [f"assertion against a literal answer: {ast.unparse(test)[:70]}"
+                                 for side in (test.left, *test.comparators)
+                                 if _is_constant(side, names) and not _is_trivial(side)]
     return problems
 
 
@@ -288,7 +289,8 @@ def test_literal_answer_rule_accepts_answers_computed_at_check_time():
     source = ("cases = [(14, 14, 512), (7, 7, 3)]\n"
               "checks.check_function(f, [(c, reference(*c)) for c in cases])\n"
               "checks.check_function(g, [((1, 2), ref(1, 2)), ((x,), detect.nms(x, s).tolist())])\n"
-              "def ok():\n    assert out.dtype == np.float32 and n == want and flag is True\n    return True\n")
+              "def ok():\n    assert out.dtype == np.float32 and n == want and flag is True\n    return True\n"
+              "def build(kind):\n    return conv() if kind == 'conv' else pool()\n")
     assert literal_answer_problems(source) == []
 
 
