@@ -1,11 +1,11 @@
-"""imgaug 0.4.0 on NumPy 2 through course_utils.imgaug_shim, with the seeds' full pipeline."""
+"""imgaug 0.4.0 on NumPy 2 through course_utils.imgaug_shim, with imgaug's heavy pipeline."""
 import numpy as np
 import pytest
 
 from conftest import run_python
-from course_utils.augment import leaf_augmenters, seeds_imgaug_pipeline
+from course_utils.augment import leaf_augmenters, imgaug_heavy_pipeline
 
-# The augmenters of the seeds' pipeline (seed 001) plus its geometric stage.
+# The augmenters of imgaug's README "heavy" pipeline, geometric stage included.
 EXPECTED = {
     "Fliplr", "Flipud", "CropAndPad", "Affine", "Superpixels", "GaussianBlur", "AverageBlur",
     "MedianBlur", "Sharpen", "Emboss", "BlendAlphaSimplexNoise", "EdgeDetect",
@@ -37,7 +37,7 @@ def test_shim_restores_only_what_is_missing():
 
 @pytest.fixture(scope="module")
 def pipeline():
-    return seeds_imgaug_pipeline(seed=0)
+    return imgaug_heavy_pipeline(seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def batch():
     return np.random.default_rng(0).integers(0, 256, (4, 48, 48, 3), dtype=np.uint8)
 
 
-def test_pipeline_contains_every_augmenter_of_the_seeds(pipeline):
+def test_pipeline_contains_every_augmenter_of_the_heavy_example(pipeline):
     names = {type(a).__name__ for a in leaf_augmenters(pipeline)}
     assert names == EXPECTED
 
@@ -85,7 +85,7 @@ def test_frequency_noise_needs_np_complex(batch):
 
 
 def test_pipeline_is_deterministic_for_a_seed(batch):
-    a = seeds_imgaug_pipeline(seed=3)(images=batch)
-    b = seeds_imgaug_pipeline(seed=3)(images=batch)
-    c = seeds_imgaug_pipeline(seed=4)(images=batch)
+    a = imgaug_heavy_pipeline(seed=3)(images=batch)
+    b = imgaug_heavy_pipeline(seed=3)(images=batch)
+    c = imgaug_heavy_pipeline(seed=4)(images=batch)
     assert np.array_equal(a, b) and not np.array_equal(a, c)

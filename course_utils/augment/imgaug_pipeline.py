@@ -1,20 +1,20 @@
 """Augmentation pipelines used in the course.
 
-:func:`seeds_imgaug_pipeline` is imgaug's own "heavy augmentation" example (the imgaug
+:func:`imgaug_heavy_pipeline` is imgaug's own "heavy augmentation" example (the imgaug
 README, A. Jung et al., https://github.com/aleju/imgaug): geometric augmenters applied to
 every image, then 0-5 of a long list of photometric ones.
 """
 from __future__ import annotations
 
 
-def seeds_imgaug_pipeline(*, seed: int | None = None, elastic: bool = True):
+def imgaug_heavy_pipeline(*, seed: int | None = None, elastic: bool = True):
     """Build imgaug's "heavy augmentation" pipeline (imgaug is imported through the NumPy 2 shim).
 
-    ``elastic=True`` also enables the three local geometric augmenters that the slides
-    left commented out (ElasticTransformation, PiecewiseAffine, PerspectiveTransform);
+    ``elastic=True`` also enables the three local geometric augmenters that the imgaug
+    README's example leaves commented out (ElasticTransformation, PiecewiseAffine, PerspectiveTransform);
     PiecewiseAffine is slow (about 0.1 s per image).
     """
-    from .imgaug_shim import import_imgaug
+    from ..imgaug_shim import import_imgaug
 
     ia, iaa = import_imgaug()
 
@@ -46,7 +46,7 @@ def seeds_imgaug_pipeline(*, seed: int | None = None, elastic: bool = True):
         iaa.Sharpen(alpha=(0, 1.0), lightness=(0.75, 1.5)),
         iaa.Emboss(alpha=(0, 1.0), strength=(0, 2.0)),
         # all edges or directed edges, blended in through a blobby simplex-noise mask
-        # (the slides' SimplexNoiseAlpha / FrequencyNoiseAlpha are deprecated aliases
+        # (the README's SimplexNoiseAlpha / FrequencyNoiseAlpha are deprecated aliases
         # of BlendAlphaSimplexNoise / BlendAlphaFrequencyNoise)
         iaa.BlendAlphaSimplexNoise(iaa.OneOf([
             iaa.EdgeDetect(alpha=(0.5, 1.0)),
@@ -87,7 +87,7 @@ def leaf_augmenters(pipeline) -> list:
     Alpha blenders (SimplexNoiseAlpha, FrequencyNoiseAlpha) count as leaves: their
     mask generation is the part that needs the NumPy 2 shim.
     """
-    from .imgaug_shim import import_imgaug
+    from ..imgaug_shim import import_imgaug
 
     _, iaa = import_imgaug()
     containers = (iaa.Sequential, iaa.SomeOf, iaa.OneOf, iaa.Sometimes)

@@ -1,0 +1,164 @@
+"""Augmentation by hand with NumPy and OpenCV: every step a few lines, every draw from one ``rng``.
+
+Each augmenter has the signature ``aug(image, rng) -> image``: ``image`` is one uint8 picture
+(gray, RGB or RGBA, any size; see :func:`~course_utils.augment.preprocess.as_rgb_uint8`),
+the result is ``(H, W, 3)`` uint8 of the same size, and ``rng`` is a
+``numpy.random.Generator``, the only source of randomness. The same seed therefore gives
+the same pictures in any process. :func:`augment_batch` applies a list of them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import cv2
+import numpy as np
+
+from .preprocess import as_rgb_uint8
+
+Augmenter = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+
+def hflip(image: np.ndarray, rng: np.random.Generator, p: float = 0.5) -> np.ndarray:
+    """Mirror left-right with probability ``p``."""
+    image = as_rgb_uint8(image)
+    return np.ascontiguousarray(image[:, ::-1]) if rng.random() < p else image.copy()
+
+
+def _warp(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    h, w = image.shape[:2]
+    # reflect the border: a constant fill would paint black corners the network could learn
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+
+
+def rotate(image: np.ndarray, rng: np.random.Generator, degrees: float = 15.0) -> np.ndarray:
+    """Rotate about the centre by an angle drawn uniformly from ``[-degrees, degrees]``."""
+    image = as_rgb_uint8(image)
+    h, w = image.shape[:2]
+    angle = rng.uniform(-degrees, degrees)
+    return _warp(image, cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0))
+
+
+def affine(image: np.ndarray, rng: np.random.Generator, scale=(0.9, 1.1), translate: float = 0.1,
+           shear_degrees: float = 8.0) -> np.ndarray:
+    """Random scale, shear and shift (a fraction ``translate`` of the size) about the centre."""
+    image = as_rgb_uint8(image)
+    h, w = image.shape[:2]
+    s = rng.uniform(*scale)
+    sh = np.tan(np.radians(rng.uniform(-shear_degrees, shear_degrees)))
+    tx, ty = rng.uniform(-translate, translate, size=2) * (w, h)
+    a = np.array([[s, s * sh], [0.0, s]])
+    c = np.array([(w - 1) / 2, (h - 1) / 2])
+    offset = c - a @ c + (tx, ty)   # keep the centre fixed, then shift
+    return _warp(image, np.hstack([a, offset[:, None]]).astype(np.float32))
+
+
+def brightness_contrast(image: np.ndarray, rng: np.random.Generator, brightness: float = 0.25,
+                        contrast: float = 0.25) -> np.ndarray:
+    """Multiply by ``1 ± brightness``, then stretch about the mean gray by ``1 ± contrast``."""
+    x = as_rgb_uint8(image).astype(np.float32)
+    x *= rng.uniform(1 - brightness, 1 + brightness)
+    mean = x.mean()
+    x = (x - mean) * rng.uniform(1 - contrast, 1 + contrast) + mean
+    return np.clip(x + 0.5, 0, 255).astype(np.uint8)
+
+
+def colour_jitter(image: np.ndarray, rng: np.random.Generator, gain: float = 0.2,
+                  hue_degrees: float = 10.0) -> np.ndarray:
+    """Per-channel gains ``1 ± gain`` (white balance) and a hue rotation of ``± hue_degrees``."""
+    x = as_rgb_uint8(image).astype(np.float32) * rng.uniform(1 - gain, 1 + gain, size=3)
+    hsv = cv2.cvtColor(np.clip(x + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_RGB2HSV)
+    shift = int(round(rng.uniform(-hue_degrees, hue_degrees) / 2))  # OpenCV's hue runs 0..179
+    hsv[..., 0] = ((hsv[..., 0].astype(np.int16) + shift) % 180).astype(np.uint8)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+
+
+def gaussian_blur(image: np.ndarray, rng: np.random.Generator, sigma=(0.1, 1.5)) -> np.ndarray:
+    """Gaussian blur with a standard deviation drawn from ``sigma`` (pixels)."""
+    image = as_rgb_uint8(image)
+    return cv2.GaussianBlur(image, (0, 0), rng.uniform(*sigma))
+
+
+def gaussian_noise(image: np.ndarray, rng: np.random.Generator, std=(0.0, 12.0)) -> np.ndarray:
+    """Add zero-mean Gaussian noise whose standard deviation (grey levels) is drawn from ``std``."""
+    x = as_rgb_uint8(image).astype(np.float32)
+    x += rng.normal(0.0, rng.uniform(*std), size=x.shape).astype(np.float32)
+    return np.clip(x + 0.5, 0, 255).astype(np.uint8)
+
+
+def random_erasing(image: np.ndarray, rng: np.random.Generator, p: float = 0.5,
+                   area=(0.02, 0.25), aspect=(0.3, 3.3)) -> np.ndarray:
+    """Random erasing (Zhong et al. 2017; cutout with random size): with probability ``p``,
+    fill one rectangle with uniform random colours.
+
+    Draw order (what makes it reproducible): ``rng.random()`` against ``p``; then up to 10
+    tries of ``rng.uniform(*area)`` (fraction of the image) and ``exp(rng.uniform(log
+    aspect))`` (height / width), giving ``eh = round(sqrt(a * r))``, ``ew = round(sqrt(a / r))``
+    pixels; the first try with ``1 <= eh < H`` and ``1 <= ew < W`` draws ``top =
+    rng.integers(0, H - eh + 1)``, ``left = rng.integers(0, W - ew + 1)`` and the fill
+    ``rng.integers(0, 256, (eh, ew, 3), dtype=uint8)``. No fitting try: the image is unchanged.
+    """
+    out = as_rgb_uint8(image).copy()
+    if rng.random() >= p:
+        return out
+    h, w = out.shape[:2]
+    log_aspect = np.log(aspect)
+    for _ in range(10):
+        a = rng.uniform(*area) * h * w
+        r = np.exp(rng.uniform(*log_aspect))
+        eh, ew = int(round(np.sqrt(a * r))), int(round(np.sqrt(a / r)))
+        if 1 <= eh < h and 1 <= ew < w:
+            top, left = int(rng.integers(0, h - eh + 1)), int(rng.integers(0, w - ew + 1))
+            out[top:top + eh, left:left + ew] = rng.integers(0, 256, (eh, ew, 3), dtype=np.uint8)
+            return out
+    return out
+
+
+def clutter(size: int, rng: np.random.Generator) -> np.ndarray:
+    """A synthetic cluttered background ``(size, size, 3)`` uint8: smooth colour noise plus
+    random lines and discs. Built from random numbers only (no photo or texture), so a network
+    trained on it has never seen the backgrounds it is tested on."""
+    k = int(rng.integers(2, 9))
+    low = rng.integers(0, 256, (k, k, 3)).astype(np.uint8)
+    img = cv2.resize(low, (size, size), interpolation=cv2.INTER_CUBIC)
+    for _ in range(int(rng.integers(3, 12))):
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        p1, p2 = (tuple(int(v) for v in rng.integers(0, size, 2)) for _ in range(2))
+        if rng.random() < 0.5:
+            cv2.line(img, p1, p2, colour, int(rng.integers(1, max(2, size // 12))))
+        else:
+            cv2.circle(img, p1, int(rng.integers(2, max(3, size // 5))), colour, -1)
+    return img
+
+
+def replace_background(image: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
+                       p: float = 1.0) -> np.ndarray:
+    """With probability ``p``, keep the pixels where ``mask`` (bool ``(H, W)``) is True and put
+    :func:`clutter` elsewhere; otherwise return the image unchanged."""
+    image = as_rgb_uint8(image)
+    mask = np.asarray(mask, bool)
+    if mask.shape != image.shape[:2] or image.shape[0] != image.shape[1]:
+        raise ValueError(f"expected a square image and a bool mask of its size, got {image.shape} and {mask.shape}")
+    if rng.random() >= p:
+        return image.copy()
+    return np.where(mask[..., None], image, clutter(image.shape[0], rng))
+
+
+# The common recipe, the same ideas in every library (see course_utils.augment.libraries).
+RECIPE: tuple[Augmenter, ...] = (hflip, rotate, brightness_contrast, gaussian_blur, gaussian_noise, random_erasing)
+
+
+def augment_batch(images, steps: Sequence[Augmenter] = RECIPE, seed: int = 0) -> np.ndarray:
+    """Apply ``steps`` in order to every image, all drawing from ``default_rng(seed)``.
+
+    ``images``: ``(N, H, W[, C])`` uint8 or a list of same-size images; returns ``(N, H, W, 3)`` uint8.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for image in images:
+        image = as_rgb_uint8(image)
+        for step in steps:
+            image = step(image, rng)
+        out.append(image)
+    if not out:
+        raise ValueError("expected at least one image, got an empty batch")
+    return np.stack(out)
