@@ -1,0 +1,8 @@
+"""Lesson 08, on-device deployment: export (TensorFlow Lite, ONNX), measure, budget, play.
+
+Modules: :mod:`.tflite` (Keras -> ``.tflite`` in four precisions, ai-edge-litert runner),
+:mod:`.onnx_export` (torch -> one ``.onnx`` file, onnxruntime runner), :mod:`.measure` (size,
+batch-1 latency, GFLOP/s, share of the measured peak, accuracy, agreement), :mod:`.budgets`
+(30 fps, app size, energy per inference), :mod:`.game` and :mod:`.game_widget`
+(rock / paper / scissors). Importing this package imports no framework.
+"""

@@ -1,0 +1,85 @@
+"""PyTorch -> ONNX (one self-contained file) and onnxruntime, optionally in a child process.
+
+``torch.onnx.export(..., dynamo=True, external_data=False)`` traces the module with
+``torch.export`` and writes the graph *and* its weights into one ``.onnx`` file (large models
+would otherwise put their weights in a side file). onnxruntime runs it on its CPU execution
+provider. :func:`in_child_process` runs a function in a fresh Python process, so a notebook
+that already holds TensorFlow does not also have to hold PyTorch and onnxruntime.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ..frameworks import _stderr_silenced
+
+
+def export_onnx(module, path: str | os.PathLike, input_shape: tuple[int, ...]) -> Path:
+    """Export a torch module (eval mode) for inputs ``(1, *input_shape)`` to a single ``.onnx`` file.
+
+    ``input_shape`` is one sample's shape without the batch axis, e.g. ``(3, 128, 128)``.
+    Written atomically: a temporary file in the same folder, then ``os.replace``.
+    """
+    import torch
+
+    if len(input_shape) != 3 or not all(isinstance(n, int) and n > 0 for n in input_shape):
+        raise ValueError(f"input_shape must be (C, H, W) positive integers, got {input_shape!r}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".onnx")
+    os.close(fd)
+    module.eval()
+    x = torch.zeros(1, *input_shape)
+    try:
+        # the exporter prints progress lines and logs a triton warning: keep them out of notebooks
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), _stderr_silenced():
+            torch.onnx.export(module, (x,), tmp, dynamo=True, external_data=False, verbose=False)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+class OnnxRunner:
+    """An ``.onnx`` file in an onnxruntime session: ``runner(x)`` maps float32 NCHW to the outputs."""
+
+    def __init__(self, path: str | os.PathLike, num_threads: int | None = None):
+        import onnxruntime as ort
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ValueError(f"no .onnx file at {self.path}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = num_threads or os.cpu_count()
+        options.log_severity_level = 3   # errors only
+        self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        self.input_name = self.session.get_inputs()[0].name
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {self.input_name: np.asarray(x, dtype=np.float32)})[0]
+
+
+def _call(fn: Callable, args: tuple, kwargs: dict):
+    return fn(*args, **kwargs)
+
+
+def in_child_process(fn: Callable, *args, **kwargs):
+    """Run ``fn(*args, **kwargs)`` in a fresh (spawned) Python process and return its result.
+
+    ``fn`` must be importable (a module-level function); its result must pickle. The child's
+    memory (PyTorch, onnxruntime) is returned to the system when it ends.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_call, fn, args, kwargs).result()
+
+
+__all__ = ["OnnxRunner", "export_onnx", "in_child_process"]
