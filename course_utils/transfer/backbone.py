@@ -1,8 +1,9 @@
 """Which weights a backbone starts from: the course's shipped ones, ImageNet's, or none.
 
-* ``weights="course"`` (the offline default): MobileNet v1 alpha 0.25 at 96x96, pretrained
-  by ``make pretrain`` on the eight-glyph source task (:mod:`.glyphs`) and shipped in
-  ``course_utils/transfer/weights/`` with its model card.
+* ``weights="course"`` (the offline default): MobileNet v1 alpha 0.25, pretrained by
+  ``make pretrain`` on a source task (``task="gestures"``: eight hand gestures that are not
+  rock, paper or scissors, :mod:`.gestures`; ``task="glyphs"``: eight shapes, no hands,
+  :mod:`.glyphs`) and shipped in ``course_utils/transfer/weights/`` with its model card.
 * ``weights="imagenet"``: the real thing, ``keras.applications.MobileNet(weights="imagenet")``
   (downloads once into Keras' cache, ``$KERAS_HOME/models`` or ``~/.keras/models``).
   Refused in offline mode unless the file is already in the cache.
@@ -21,10 +22,17 @@ from . import WEIGHTS_DIR
 
 ALPHA = 0.25
 SIZE = 96
-WEIGHTS_FILE = "course_mobilenet_v1_0.25_96_glyphs.weights.h5"
+TASK = "gestures"  # the default course backbone's source task
 LAST_LAYER = "conv_pw_13_relu"
 WEIGHT_CHOICES = ("course", "imagenet", None)
 KERAS_RESOLUTIONS = (128, 160, 192, 224)  # keras.applications.MobileNet's weight files
+
+
+def weights_file(task: str = TASK) -> str:
+    """File name of the shipped weights pretrained on ``task``."""
+    if task not in ("gestures", "glyphs"):
+        raise ValueError(f"task must be 'gestures' or 'glyphs', got {task!r}")
+    return f"course_mobilenet_v1_0.25_{task}.weights.h5"
 
 
 def keras_imagenet_filename(alpha: float = ALPHA, size: int = SIZE, include_top: bool = False) -> str:
@@ -65,36 +73,37 @@ def imagenet_available(alpha: float = ALPHA, size: int = SIZE) -> tuple[bool, st
     return True, ""
 
 
-def source_model(weights: str | None = "course", size: int = SIZE):
-    """The source-task network: backbone -> GAP -> Dense(len(GLYPHS), softmax), on [-1, 1] inputs.
+def source_model(weights: str | None = "course", size: int = SIZE, task: str = TASK):
+    """The source-task network: backbone -> GAP -> Dense(8, softmax), on [-1, 1] inputs.
 
     ``weights="course"`` loads the shipped file (the exact network ``make pretrain`` saved).
     """
     import keras
 
     from ..models.keras_models import mobilenet_v1
-    from .glyphs import GLYPHS
 
     if weights not in ("course", None):
         raise ValueError(f"source_model takes weights='course' or None, got {weights!r}")
     _check(weights, size)
     base = mobilenet_v1(ALPHA, (size, size, 3), include_top=False)
     x = keras.layers.GlobalAveragePooling2D(name="gap")(base.output)
-    out = keras.layers.Dense(len(GLYPHS), activation="softmax", name="glyph_probs")(x)
-    model = keras.Model(base.input, out, name="course_glyphs_mobilenet")
+    out = keras.layers.Dense(8, activation="softmax", name="source_probs")(x)  # both tasks have 8 classes
+    model = keras.Model(base.input, out, name=f"course_{task}_mobilenet")
     if weights == "course":
-        path = WEIGHTS_DIR / WEIGHTS_FILE
+        path = WEIGHTS_DIR / weights_file(task)
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing; run `make pretrain` to regenerate it")
         model.load_weights(path)
     return model
 
 
-def course_backbone(weights: str | None = "course", size: int = SIZE, *, alpha: float = ALPHA):
+def course_backbone(weights: str | None = "course", size: int = SIZE, *, alpha: float = ALPHA,
+                    task: str = TASK):
     """MobileNet v1 without its top: ``(N, size, size, 3)`` in [-1, 1] -> last feature map.
 
-    ``weights`` is ``"course"`` (shipped, alpha 0.25 only), ``"imagenet"`` (downloads through
-    ``keras.applications``) or ``None`` (random). The returned model is named after its weights.
+    ``weights`` is ``"course"`` (shipped, alpha 0.25 only; ``task`` picks the source task),
+    ``"imagenet"`` (downloads through ``keras.applications``) or ``None`` (random). The
+    returned model is named after its weights.
     """
     import keras
 
@@ -109,8 +118,8 @@ def course_backbone(weights: str | None = "course", size: int = SIZE, *, alpha: 
     if weights == "course":
         if alpha != ALPHA:
             raise ValueError(f"the course weights are for alpha {ALPHA}, got alpha={alpha!r}")
-        full = source_model("course", size)
-        return keras.Model(full.input, full.get_layer(LAST_LAYER).output, name="mobilenet_course")
+        full = source_model("course", size, task)
+        return keras.Model(full.input, full.get_layer(LAST_LAYER).output, name=f"mobilenet_course_{task}")
     from ..models.keras_models import mobilenet_v1
 
     base = mobilenet_v1(alpha, (size, size, 3), include_top=False)

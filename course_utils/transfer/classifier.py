@@ -87,7 +87,7 @@ def assemble(backbone, head, size: int):
     x = backbone(x, training=False)
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     x = keras.layers.Dropout(0.2, name="head_dropout")(x)
-    dense = keras.layers.Dense(len(CLASSES), activation="softmax", name="probs")
+    dense = keras.layers.Dense(head.get_layer("probs").units, activation="softmax", name="probs")
     out = dense(x)
     dense.set_weights(head.get_layer("probs").get_weights())
     return keras.Model(inputs, out, name="handpose_classifier")

@@ -110,6 +110,8 @@ def _one(glyph: str, size: int, rng: np.random.Generator) -> np.ndarray:
     mask = cv2.resize(_mask(glyph, w, rng), (size, size), interpolation=cv2.INTER_AREA)
     bg = _background(GLYPH_BACKGROUNDS[int(rng.integers(len(GLYPH_BACKGROUNDS)))], size, rng)
     colour = rng.uniform(0, 255, 3).astype(np.float32)
+    if abs(float(colour.mean() - bg.mean())) < 50:  # keep the glyph visible: flip a colour too close to its surround
+        colour = 255.0 - colour
     shade = 1.0 + 0.25 * cv2.GaussianBlur(mask, (0, 0), size / 16) - 0.125
     shadow = cv2.GaussianBlur(np.roll(mask, (int(rng.integers(-3, 4)), int(rng.integers(-3, 4))), (0, 1)),
                               (0, 0), 2.0) * rng.uniform(0.1, 0.4)

@@ -39,7 +39,8 @@ def per_class_subset(labels: np.ndarray, per_class: int, seed: int = 0) -> np.nd
     return np.sort(np.concatenate(picked))
 
 
-def _train_end_to_end(strategy: str, x, y, x_test, y_test, epochs: int, seed: int, lr: float) -> float:
+def _train_end_to_end(strategy: str, x, y, x_test, y_test, epochs: int, seed: int, lr: float,
+                      classes: int) -> float:
     import keras
 
     from .backbone import course_backbone
@@ -52,12 +53,12 @@ def _train_end_to_end(strategy: str, x, y, x_test, y_test, epochs: int, seed: in
         backbone = course_backbone(None, size)
         inputs = keras.Input(shape=(size, size, 3))
         h = backbone(keras.layers.Rescaling(1 / 127.5, offset=-1.0)(inputs))  # BN in training mode
-        for layer in head_layers("gap"):
+        for layer in head_layers("gap", classes):
             h = layer(h)
         model = keras.Model(inputs, h)
     else:
         backbone = course_backbone("course", size)
-        probe = keras.Sequential([keras.Input((backbone.output_shape[-1],)), *head_layers("gap")[1:]])
+        probe = keras.Sequential([keras.Input((backbone.output_shape[-1],)), *head_layers("gap", classes)[1:]])
         model = assemble(backbone, probe, size)
         unfreeze_from(backbone, FINETUNE_FROM if strategy == "last_blocks" else 1)
     model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy")
@@ -76,6 +77,7 @@ def run_strategy(strategy: str, x, y, x_test, y_test, *, epochs: int = 15, seed:
 
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+    classes = int(max(np.max(y), np.max(y_test))) + 1
     start = time.perf_counter()
     if strategy == "frozen":
         if features is None or test_features is None:
@@ -83,11 +85,11 @@ def run_strategy(strategy: str, x, y, x_test, y_test, *, epochs: int = 15, seed:
 
             backbone = course_backbone("course", x.shape[1])
             features, test_features = extract_features(backbone, x), extract_features(backbone, x_test)
-        head, _ = train_head_on_features(features, y, seed=seed, epochs=max(100, 10 * epochs))
+        head, _ = train_head_on_features(features, y, classes, seed=seed, epochs=max(100, 10 * epochs))
         accuracy = float(np.mean(np.asarray(head(test_features)).argmax(1) == y_test))
     else:
         lr = 2e-3 if strategy == "scratch" else 5e-4
-        accuracy = _train_end_to_end(strategy, x, y, x_test, y_test, epochs, seed, lr)
+        accuracy = _train_end_to_end(strategy, x, y, x_test, y_test, epochs, seed, lr, classes)
     return accuracy, time.perf_counter() - start
 
 

@@ -9,16 +9,16 @@ cached under ``$TORCH_HOME/hub/checkpoints``).
 """
 from __future__ import annotations
 
+# PyTorch is imported inside each function: importing this module stays light.
+
 import time
 
 import numpy as np
-import torch
-from torch import nn
 
 TORCHVISION_BACKBONES = ("mobilenet_v2", "mobilenet_v3_small", "resnet50", "vgg16", "shufflenet_v2_x1_0")
 
 
-def torch_course_backbone(keras_backbone=None) -> nn.Module:
+def torch_course_backbone(keras_backbone=None) -> "torch.nn.Module":  # noqa: F821
     """torch MobileNet v1 0.25 without top, holding the course weights (eval mode, NCHW, [-1, 1])."""
     from ..models import torch_models
 
@@ -30,9 +30,10 @@ def torch_course_backbone(keras_backbone=None) -> nn.Module:
     return torch_models.load_keras_weights(model, keras_backbone).eval()
 
 
-def torchvision_backbone(name: str = "mobilenet_v2", weights: str | None = "DEFAULT") -> nn.Module:
+def torchvision_backbone(name: str = "mobilenet_v2", weights: str | None = "DEFAULT"):
     """A torchvision model's convolutional part; ``weights="DEFAULT"`` is its ImageNet checkpoint."""
     import torchvision
+    from torch import nn
 
     if name not in TORCHVISION_BACKBONES:
         raise ValueError(f"name must be one of {TORCHVISION_BACKBONES}, got {name!r}")
@@ -44,25 +45,32 @@ def torchvision_backbone(name: str = "mobilenet_v2", weights: str | None = "DEFA
     return model.features
 
 
-def to_nchw(images: np.ndarray) -> torch.Tensor:
-    """uint8 ``(N, H, W, 3)`` in [0, 255] -> float32 ``(N, 3, H, W)`` in [-1, 1]."""
+def to_nchw(images: np.ndarray):
+    """uint8 ``(N, H, W, 3)`` in [0, 255] -> float32 tensor ``(N, 3, H, W)`` in [-1, 1]."""
+    import torch
+
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"images must be (N, H, W, 3), got shape {images.shape}")
     return torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2))).float() / 127.5 - 1.0
 
 
-@torch.inference_mode()
-def torch_features(backbone: nn.Module, images: np.ndarray, batch: int = 64) -> torch.Tensor:
-    """Global-average-pooled features ``(N, C)`` of uint8 images, computed once."""
+def torch_features(backbone, images: np.ndarray, batch: int = 64):
+    """Global-average-pooled features ``(N, C)`` (a tensor) of uint8 images, computed once."""
+    import torch
+
     backbone.eval()
-    return torch.cat([backbone(to_nchw(images[i:i + batch])).mean(dim=(2, 3))
-                      for i in range(0, len(images), batch)])
+    with torch.inference_mode():
+        return torch.cat([backbone(to_nchw(images[i:i + batch])).mean(dim=(2, 3))
+                          for i in range(0, len(images), batch)])
 
 
-def train_torch_head(features: torch.Tensor, labels: np.ndarray, val_features: torch.Tensor,
-                     val_labels: np.ndarray, *, classes: int = 3, epochs: int = 200, patience: int = 20,
-                     seed: int = 0) -> tuple[nn.Module, dict]:
-    """Dropout(0.2) -> Linear on cached features, Adam 3e-3, batch 64, early stopping on val loss."""
+def train_torch_head(features, labels: np.ndarray, val_features, val_labels: np.ndarray, *,
+                     classes: int = 3, epochs: int = 200, patience: int = 20, seed: int = 0) -> tuple:
+    """Dropout(0.2) -> Linear on cached features ``(N, C)``, Adam 3e-3, batch 64, early stopping
+    on validation loss (best weights kept); returns ``(head, history)``."""
+    import torch
+    from torch import nn
+
     torch.manual_seed(seed)
     head = nn.Sequential(nn.Dropout(0.2), nn.Linear(features.shape[1], classes))
     opt = torch.optim.Adam(head.parameters(), lr=3e-3)
@@ -96,24 +104,32 @@ def train_torch_head(features: torch.Tensor, labels: np.ndarray, val_features: t
     return head.eval(), history
 
 
-class TorchHandpose(nn.Module):
-    """uint8-range NCHW input in [0, 255] -> backbone -> GAP -> head -> logits."""
+def handpose_module(backbone, head):
+    """One ``nn.Module``: NCHW float input in [0, 255] -> backbone -> GAP -> head -> logits."""
+    from torch import nn
 
-    def __init__(self, backbone: nn.Module, head: nn.Module):
-        super().__init__()
-        self.backbone, self.head = backbone, head
+    class TorchHandpose(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.backbone, self.head = backbone, head
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.backbone(x / 127.5 - 1.0).mean(dim=(2, 3)))
+        def forward(self, x):
+            return self.head(self.backbone(x / 127.5 - 1.0).mean(dim=(2, 3)))
+
+    return TorchHandpose()
 
 
 def train_torch_handpose(x, y, xv, yv, x_test, y_test, *, seed: int = 0, keras_backbone=None) -> dict:
     """Frozen course backbone + head in PyTorch; returns model, accuracy, seconds, history."""
+    import torch
+
     start = time.perf_counter()
     backbone = torch_course_backbone(keras_backbone)
-    head, history = train_torch_head(torch_features(backbone, x), y, torch_features(backbone, xv), yv, seed=seed)
+    classes = int(max(np.max(y), np.max(yv))) + 1
+    head, history = train_torch_head(torch_features(backbone, x), y, torch_features(backbone, xv), yv,
+                                     classes=classes, seed=seed)
     seconds = time.perf_counter() - start
-    model = TorchHandpose(backbone, head).eval()
+    model = handpose_module(backbone, head).eval()
     with torch.inference_mode():
         pred = torch.cat([model(to_nchw(x_test[i:i + 128]) * 127.5 + 127.5).argmax(1)
                           for i in range(0, len(x_test), 128)]).numpy()
