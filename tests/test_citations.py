@@ -79,7 +79,8 @@ def test_markdown_never_mentions_the_source_documents(path):
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 LINK_OR_ARXIV = re.compile(r"https?://\S+|arXiv:\s*\d{4}\.\d{4,5}", re.I)
-ENTRY = re.compile(r"^\s*(?:[-*]|\d+\.)\s+(.+)$")
+# a list item ("- ..." or "1. ...") and its indented continuation lines
+ENTRY = re.compile(r"^[ \t]*(?:[-*]|\d+\.)[ \t]+(.+(?:\n[ \t]+(?![-*] |\d+\. )\S.*)*)", re.M)
 
 
 def references_section(path) -> tuple[list[str], str]:
@@ -103,7 +104,7 @@ def references_section(path) -> tuple[list[str], str]:
     before = "\n".join(c.source for c in cells[:i + 1] if c.cell_type == "markdown")
     if path.parent.name == "notebooks" and "## Summary" not in before.split("## References")[0]:
         return [], "a lecture's References come after its '## Summary'"
-    return [m.group(1) for m in map(ENTRY.match, text.splitlines()) if m], ""
+    return [" ".join(e.split()) for e in ENTRY.findall(text)], ""
 
 
 @pytest.mark.parametrize("path", _with_references_required(),
@@ -132,6 +133,9 @@ def test_references_section_parser_rejects_near_misses(tmp_path):
     assert references_section(notebook(md("## Summary"), md(f"## References\n{entry}"), code("1")))[1]
     assert references_section(notebook(md(f"## References\n{entry}"), md("## Summary")))[1]
     assert references_section(notebook(md("## Summary"), md(f"### References\n{entry}")))[1]
+    wrapped = notebook(md("## Summary"), md("## References\n1. N. Dalal, B. Triggs. 2005. *HOG.*\n"
+                                           "   CVPR. <https://doi.org/10.1109/CVPR.2005.177>\n2. Two. 2001."))
+    assert references_section(wrapped)[0] == [entry[3:], "Two. 2001."]  # continuation lines joined
     entries, _ = references_section(notebook(md("## Summary\n## References\n- Dalal and Triggs, HOG")))
     assert entries and not any(YEAR.search(e) and LINK_OR_ARXIV.search(e) for e in entries)
 
