@@ -72,9 +72,10 @@ def test_keras_pipeline_runs_in_a_child_and_is_seeded():
     from course_utils.augment.keras_worker import run_in_child
 
     batch = np.stack([preprocess.as_rgb_uint8(x) for x in INPUTS.values()])
-    a, b = (run_in_child("augment", batch, seed=5)["images"] for _ in range(2))   # two processes
-    assert a.shape == batch.shape and a.dtype == np.uint8
-    assert np.array_equal(a, b) and not np.array_equal(a, batch)
+    # one child (TensorFlow's start-up is the cost): a pipeline rebuilt from the same seed repeats itself
+    a = run_in_child("augment", batch, seeds=(5, 5, 6))["images"]
+    assert a.shape == (3,) + batch.shape and a.dtype == np.uint8
+    assert np.array_equal(a[0], a[1]) and not np.array_equal(a[0], a[2]) and not np.array_equal(a[0], batch)
     with pytest.raises(ValueError, match="mode"):
         run_in_child("train", batch)
 

@@ -5,7 +5,7 @@ would roughly double its memory (Binder gives about 2 GB). :func:`run_in_child` 
 batch to a temporary ``.npz``, runs ``python -m course_utils.augment.keras_worker`` and reads
 the answer back; TensorFlow's start-up log lines stay in the child's captured stderr.
 
-Modes: ``"augment"`` returns ``{"images": uint8 (N, H, W, 3)}``; ``"throughput"`` returns, for
+Modes: ``"augment"`` returns ``{"images": uint8 (S, N, H, W, 3)}``, one batch per seed in ``seeds``; ``"throughput"`` returns, for
 each image size, images/s of the layers called on a batch and of a ``tf.data`` pipeline
 mapping them per image with ``num_parallel_calls=AUTOTUNE``.
 """
@@ -23,27 +23,29 @@ NOISE_STD = 8.0  # the same fixed noise level as torchvision's pipeline (course_
 
 
 def keras_pipeline(seed: int = 0):
-    """``keras.Sequential`` of preprocessing layers for float ``(N, H, W, 3)`` in [0, 255].
+    """``keras.Sequential`` of preprocessing layers: float ``(N, H, W, 3)`` in [0, 255] -> floats in [0, 1].
 
+    It rescales to [0, 1] first (``GaussianNoise`` accepts a standard deviation of at most 1).
     Call it with ``training=True``: ``GaussianNoise`` is active only in training.
     """
     import keras
     from keras import layers
 
     return keras.Sequential([
+        layers.Rescaling(1 / 255),
         layers.RandomFlip("horizontal", seed=seed),
         layers.RandomRotation(15 / 360, fill_mode="reflect", seed=seed + 1),   # factor: fraction of 2π
-        layers.RandomBrightness(0.25, value_range=(0, 255), seed=seed + 2),
-        layers.RandomContrast(0.25, value_range=(0, 255), seed=seed + 3),
-        layers.RandomGaussianBlur(factor=1.0, kernel_size=5, sigma=(0.1, 1.5), value_range=(0, 255), seed=seed + 4),
-        layers.GaussianNoise(NOISE_STD, seed=seed + 5),
-        layers.RandomErasing(factor=0.5, scale=(0.02, 0.25), value_range=(0, 255), seed=seed + 6),
+        layers.RandomBrightness(0.25, value_range=(0, 1), seed=seed + 2),
+        layers.RandomContrast(0.25, value_range=(0, 1), seed=seed + 3),
+        layers.RandomGaussianBlur(factor=1.0, kernel_size=5, sigma=(0.1, 1.5), value_range=(0, 1), seed=seed + 4),
+        layers.GaussianNoise(NOISE_STD / 255, seed=seed + 5),
+        layers.RandomErasing(factor=0.5, scale=(0.02, 0.25), value_range=(0, 1), seed=seed + 6),
     ])
 
 
 def _augment(images: np.ndarray, seed: int) -> np.ndarray:
     pipe = keras_pipeline(seed)
-    out = np.asarray(pipe(images.astype("float32"), training=True))
+    out = np.asarray(pipe(images.astype("float32"), training=True)) * 255
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
@@ -72,23 +74,25 @@ def main(argv: list[str]) -> None:
     data = np.load(src)
     from ..frameworks import import_tensorflow_quietly
 
-    tf = import_tensorflow_quietly()
-    seed = int(data["seed"])
-    tf.random.set_seed(seed)
+    import_tensorflow_quietly()
+    seeds = [int(s) for s in data["seeds"]]
     if str(data["mode"]) == "augment":
-        np.savez(dst, images=_augment(data["images"], seed))
+        np.savez(dst, images=np.stack([_augment(data["images"], s) for s in seeds]))
     else:
-        np.savez(dst, rows=_throughput(data["images"], data["sizes"], int(data["repeat"]), seed))
+        np.savez(dst, rows=_throughput(data["images"], data["sizes"], int(data["repeat"]), seeds[0]))
 
 
-def run_in_child(mode: str, images: np.ndarray, seed: int = 0, sizes=(128, 224), repeat: int = 3,
+def run_in_child(mode: str, images: np.ndarray, seeds=(0,), sizes=(128, 224), repeat: int = 3,
                  timeout: float = 600) -> dict[str, np.ndarray]:
-    """Run the Keras pipeline on uint8 ``images`` (N, H, W, 3) in a fresh Python process."""
+    """Run the Keras pipeline on uint8 ``images`` (N, H, W, 3) in a fresh Python process.
+
+    Each seed builds a fresh pipeline (its layers seeded ``seed``, ``seed + 1``, ...).
+    """
     if mode not in ("augment", "throughput"):
         raise ValueError(f"mode must be 'augment' or 'throughput', got {mode!r}")
     with tempfile.TemporaryDirectory(prefix="keras-aug-") as tmp:
         src, dst = Path(tmp, "in.npz"), Path(tmp, "out.npz")
-        np.savez(src, images=np.asarray(images), seed=seed, mode=mode, sizes=np.asarray(sizes), repeat=repeat)
+        np.savez(src, images=np.asarray(images), seeds=np.asarray(seeds, dtype=np.int64), mode=mode, sizes=np.asarray(sizes), repeat=repeat)
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
         r = subprocess.run([sys.executable, "-m", "course_utils.augment.keras_worker", str(src), str(dst)],
                            capture_output=True, text=True, timeout=timeout, env=env)

@@ -71,8 +71,15 @@ def _torchvision(batch: np.ndarray, seed: int) -> np.ndarray:
     pipe = torchvision_pipeline()
     torch.manual_seed(seed)  # v2 transforms draw from torch's global generator
     x = torch.from_numpy(batch).permute(0, 3, 1, 2)
-    # one call per image: called on a batch tensor, v2 draws ONE set of parameters for all
-    return np.stack([pipe(img).permute(1, 2, 0).numpy() for img in x])
+    # One thread, as in a DataLoader worker (PyTorch sets each worker to one): on one small
+    # image, a second thread only adds hand-over costs, which explode on a busy machine.
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        # one call per image: called on a batch tensor, v2 draws ONE set of parameters for all
+        return np.stack([pipe(img).permute(1, 2, 0).numpy() for img in x])
+    finally:
+        torch.set_num_threads(saved)
 
 
 def augment_with(library: str, images, seed: int = 0) -> np.ndarray:
@@ -85,9 +92,17 @@ def augment_with(library: str, images, seed: int = 0) -> np.ndarray:
         return _torchvision(batch, seed)
     if library == "imgaug":
         return imgaug_pipeline(seed)(images=batch)
+    return augment_seeds("keras", batch, (seed,))[0]
+
+
+def augment_seeds(library: str, images, seeds) -> list[np.ndarray]:
+    """:func:`augment_with` once per seed; Keras does all seeds in one child process."""
+    _check_library(library)
+    if library != "keras":
+        return [augment_with(library, images, seed=s) for s in seeds]
     from .keras_worker import run_in_child
 
-    return run_in_child("augment", batch, seed)["images"]
+    return list(run_in_child("augment", as_rgb_batch(images), seeds=tuple(seeds))["images"])
 
 
 def boxes_torchvision(image: np.ndarray, box: tuple[float, float, float, float], seed: int = 0):

@@ -45,6 +45,7 @@ def library_throughput(libraries=LIBRARIES, sizes=(128, 224), n: int = 32, repea
 
             got = run_in_child("throughput", photo_batch(n, max(sizes)), sizes=sizes, repeat=repeat)["rows"]
             for size, batched, mapped in got:
+                batched, mapped = float(batched), float(mapped)
                 rows.append({"library": "keras", "size": int(size), "img_s": batched, "img_s_min": batched,
                              "img_s_max": batched, "how": "layers on a batch"})
                 rows.append({"library": "keras (tf.data map)", "size": int(size), "img_s": mapped, "img_s_min": mapped,
@@ -81,14 +82,20 @@ def dataloader_throughput(size: int = 128, n: int = 128, workers=(0, 2), batch: 
     """Images/s of one pass over ``n`` augmented photos through a ``DataLoader`` per worker count.
 
     With 0 workers the main process augments; with k > 0 the worker processes do (started
-    anew for every pass, which is part of the cost on a small dataset).
+    once, in the untimed warm-up pass).
     """
     import torch
 
     ds = _AugmentedPhotos(photo_batch(n, size))
     out = {}
-    for k in workers:
-        loader = torch.utils.data.DataLoader(ds, batch_size=batch, num_workers=k)
-        t = time_calls(lambda: [b.shape for b in loader], repeat=repeat, warmup=1)
-        out[k] = n / t.median
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)   # the main process like a worker: one thread (see libraries._torchvision)
+    try:
+        for k in workers:
+            # persistent workers: started once (in the warm-up pass), not on every pass
+            loader = torch.utils.data.DataLoader(ds, batch_size=batch, num_workers=k, persistent_workers=k > 0)
+            t = time_calls(lambda: [b.shape for b in loader], repeat=repeat, warmup=1)
+            out[k] = n / t.median
+    finally:
+        torch.set_num_threads(saved)
     return out
