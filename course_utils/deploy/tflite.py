@@ -15,6 +15,9 @@ interrupted conversion never leaves a half-written ``.tflite`` behind.
 """
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import tempfile
 from collections.abc import Iterable
@@ -40,6 +43,17 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+@contextlib.contextmanager
+def _logger_level(name: str, level: int):
+    logger = logging.getLogger(name)
+    saved = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
 
 
 def representative_images(images: np.ndarray, n: int = 100) -> list[np.ndarray]:
@@ -84,10 +98,15 @@ def convert_keras(model, folder: str | os.PathLike, quantizations: Iterable[str]
         raise ValueError("full-integer int8 needs representative images (a few dozen typical inputs)")
     name = name or model.name
     paths = {}
-    with tempfile.TemporaryDirectory(prefix="course_saved_model_") as tmp, _stderr_silenced():
+    # the exporter's and converter's chatter (Python warnings and C++ logs alike) stays out of notebooks
+    quiet = contextlib.ExitStack()
+    for ctx in (contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), _stderr_silenced(),
+                _logger_level("tensorflow", logging.ERROR)):   # "INFO:tensorflow:Assets written to ..."
+        quiet.enter_context(ctx)
+    with tempfile.TemporaryDirectory(prefix="course_saved_model_") as tmp, quiet:
         model.export(tmp, format="tf_saved_model", verbose=False)
         for q in quantizations:
-            data = _converter(Path(tmp), q, reps).convert()   # the converter's C++ logs go nowhere
+            data = _converter(Path(tmp), q, reps).convert()
             paths[q] = write_atomic(Path(folder) / f"{name}_{q}.tflite", data)
     return paths
 

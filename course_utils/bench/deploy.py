@@ -1,0 +1,44 @@
+"""Lesson 08: one model in five runtimes, batch 1, against the measured peak of this CPU.
+
+MobileNet v1 alpha 0.5 @128 (random weights, 1000 classes): Keras eager and tf.function,
+TensorFlow Lite (XNNPACK) float32 and full-integer int8, PyTorch eager, onnxruntime. Each row
+is the median of 50 batch-1 calls; "% of peak" divides the achieved GFLOP/s (2 x MACs / latency)
+by the best float32 NumPy matmul of this machine, measured in the same run.
+"""
+from __future__ import annotations
+
+import tempfile
+
+import numpy as np
+
+from . import Row, benchmark
+
+ALPHA, RESOLUTION, REPEAT = 0.5, 128, 50
+
+
+@benchmark("deploy")
+def deploy_bench() -> list[Row]:
+    """MobileNet v1 0.5@128 batch 1: Keras, TFLite float32/int8, torch, onnxruntime; % of measured peak."""
+    from ..frameworks import import_frameworks
+
+    import_frameworks("torch", "tensorflow", seed=0)
+    from ..cost import count_macs
+    from ..deploy.measure import measured_peak_gflops
+    from ..deploy.runtimes import keras_and_tflite, torch_and_onnx
+    from ..models.keras_models import mobilenet_v1
+
+    peak = measured_peak_gflops()
+    model = mobilenet_v1(ALPHA, (RESOLUTION, RESOLUTION, 3))
+    images = np.random.default_rng(0).uniform(-1, 1, (8, RESOLUTION, RESOLUTION, 3)).astype(np.float32)
+    rows: list[Row] = [("measured peak (best NumPy float32 matmul)", peak, "GFLOP/s")]
+    with tempfile.TemporaryDirectory() as folder:
+        measured, _ = keras_and_tflite(model, folder, images, macs=count_macs(model), peak_gflops=peak,
+                                       quantizations=("float32", "int8"), repeat=REPEAT, compiled=True)
+        measured += torch_and_onnx("mobilenet_v1", ALPHA, RESOLUTION, folder, peak_gflops=peak, repeat=REPEAT)
+    for m in measured:
+        name = f"{m.runtime} {m.variant}"
+        rows += [(f"{name} b1 median", m.latency.median, "ms"), (f"{name} b1 p90", m.latency.p90, "ms"),
+                 (f"{name} achieved", m.gflops, "GFLOP/s"), (f"{name} share of peak", 100 * m.peak_share, "%")]
+    best = max(measured, key=lambda m: m.gflops)
+    rows.append((f"best: {best.runtime} {best.variant}, share of peak (target >= 70)", 100 * best.peak_share, "%"))
+    return rows
