@@ -13,7 +13,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
 PARALLEL ?= -n 2 --dist loadscope
 NOTEBOOKS ?= notebooks solutions exercises
 
-.PHONY: help install dev lab test unit notebooks exercises execute bench pretrain mutate clean
+.PHONY: help install dev lab test unit notebooks exercises execute bench pretrain memory mutate clean
 help:
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
@@ -70,6 +70,11 @@ bench: $(STAMP) ## print performance figures for this machine (BENCH="conv hog" 
 # deterministically from generated data (see its MODEL_CARD.md); ~10 min on 2 cores.
 pretrain: $(STAMP) ## regenerate the course-pretrained backbone (deterministic, ~10 min)
 	COURSE_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python -m course_utils.transfer.pretrain
+
+# A tool for authors, not part of `make test`: each notebook's peak kernel memory in full mode
+# (Binder gives a session ~2 GB: keep every kernel under 1.5 GiB), e.g. make memory NB=notebooks/03_conv_cost.ipynb
+memory: $(STAMP) ## peak kernel memory of each notebook in full mode (NB=... for some)
+	$(BIN)/python tests/notebook_memory.py $(if $(filter command line,$(origin NB)),$(NB))
 
 # A tool for authors, not part of `make test`: plants bugs in a copy of the repository and
 # lists those no test catches, e.g. make mutate MUTATE_ARGS="--random 80 --seed 1"

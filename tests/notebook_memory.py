@@ -1,0 +1,77 @@
+"""Peak memory of each notebook's kernel: ``make memory`` (a tool for authors, not a test).
+
+Binder gives a session about 2 GB for everything it runs, so a lesson's kernel should stay
+under 1.5 GiB. Each notebook runs in full, offline mode in a fresh kernel (outputs discarded,
+the file is never written); the peak is the kernel process's high-water mark of resident
+memory, ``VmHWM`` in ``/proc/<pid>/status`` (Linux), read before the kernel shuts down.
+
+    python tests/notebook_memory.py [notebooks/03_conv_cost.ipynb ...] [--limit-gib 1.5]
+
+Prints a table and exits 1 when a notebook goes over the limit.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = sorted(str(p.relative_to(ROOT)) for d in ("notebooks", "solutions") for p in (ROOT / d).glob("*.ipynb"))
+
+
+def peak_rss_bytes(pid: int) -> int:
+    """High-water mark of the resident memory of process ``pid`` (``VmHWM``), in bytes."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        raise ValueError(f"no /proc/{pid}/status: expected a running process on Linux")
+    for line in status.read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024  # reported in kB
+    raise ValueError(f"/proc/{pid}/status has no VmHWM line")
+
+
+def measure(path: Path, timeout: float = 1200) -> tuple[int, float, str]:
+    """Run notebook ``path`` in full mode; return (peak kernel RSS in bytes, seconds, status)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    env = {k: v for k, v in os.environ.items() if k not in ("COURSE_FAST", "MPLBACKEND")}
+    env["COURSE_OFFLINE"] = "1"
+    start, status = time.perf_counter(), "ok"
+    with client.setup_kernel(env=env):
+        pid = client.km.provisioner.process.pid
+        try:
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+        except CellExecutionError as err:
+            status = f"error: {str(err).strip().splitlines()[-1][:60]}"
+        peak = peak_rss_bytes(pid)
+    return peak, time.perf_counter() - start, status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", default=DEFAULT)
+    parser.add_argument("--limit-gib", type=float, default=1.5)
+    args = parser.parse_args(argv)
+    over = []
+    print(f"{'notebook':<44}{'peak GiB':>9}{'time s':>8}  status")
+    for name in args.notebooks:
+        peak, seconds, status = measure(ROOT / name)
+        gib = peak / 2**30
+        flag = "  OVER the limit" if gib > args.limit_gib else ""
+        print(f"{name:<44}{gib:>9.2f}{seconds:>8.0f}  {status}{flag}", flush=True)
+        if flag or status != "ok":
+            over.append(name)
+    print(f"limit {args.limit_gib} GiB per kernel; over or failing: {over or 'none'}")
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
