@@ -4,8 +4,11 @@ import pytest
 
 from course_utils.augment import experiment
 
-# A configuration small enough for `make test` (~10 s): FLOOR_NOTE
-N_TRAIN, N_TEST, SIZE, EPOCHS, SEED = 600, 150, 32, 8, 0
+# A configuration small enough for `make test` (about 10 s on a quiet machine, 23 s on a busy one).
+# Measured with it (seed 0, one thread, deterministic): control plain 0.88 / texture 0.347 / photo 0.353;
+# "background" plain 0.64 / texture 0.447 / photo 0.293. So background replacement buys about 10 points on
+# textured backgrounds and nothing on photos, as the lecture reports at its larger size.
+N_TRAIN, N_TEST, SIZE, EPOCHS, SEED = 400, 150, 32, 12, 0
 
 
 @pytest.fixture(scope="module")
@@ -13,12 +16,16 @@ def splits():
     return experiment.make_splits(N_TRAIN, N_TEST, SIZE, seed=SEED)
 
 
-def test_background_replacement_beats_the_control_on_photos(splits):
+def test_background_replacement_helps_on_textures_but_not_on_photos(splits):
     control = experiment.train(splits, "control", seed=SEED, epochs=EPOCHS)
-    augmented = experiment.train(splits, "background+photometric", seed=SEED, epochs=EPOCHS)
-    gain = augmented.accuracy["photo"] - control.accuracy["photo"]
-    assert gain >= GAIN_FLOOR, (control.accuracy, augmented.accuracy)
-    assert control.accuracy["plain"] >= PLAIN_FLOOR   # the control did learn the task itself
+    augmented = experiment.train(splits, "background", seed=SEED, epochs=EPOCHS)
+    acc = (control.accuracy, augmented.accuracy)
+    assert control.accuracy["plain"] >= 0.80, acc          # measured 0.88: the control learnt the task
+    # measured gain on textures +0.100; floor half of it (a broken mask or policy gives about 0)
+    assert augmented.accuracy["texture"] - control.accuracy["texture"] >= 0.05, acc
+    # the lesson's honest negative: synthetic clutter does not carry over to photos (measured 0.293 vs 0.353);
+    # if this starts failing, the notebook's conclusion has to change with it
+    assert augmented.accuracy["photo"] < control.accuracy["photo"] + 0.05, acc
 
 
 def test_runs_are_deterministic_and_policies_validated(splits):
