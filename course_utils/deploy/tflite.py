@@ -56,6 +56,21 @@ def _logger_level(name: str, level: int):
         logger.setLevel(saved)
 
 
+@contextlib.contextmanager
+def quiet_tensorflow(stdout: bool = False):
+    """Keep TensorFlow's chatter out of a notebook for the duration of the block: C++ log lines
+    written to descriptor 2 (e.g. tf.data's "NodeDef mentions attribute ..." during ``fit``),
+    Python warnings, INFO records of the "tensorflow" logger, and with ``stdout`` printed lines.
+    Exceptions still propagate."""
+    with contextlib.ExitStack() as stack:
+        if stdout:
+            stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+        stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+        stack.enter_context(_stderr_silenced())
+        stack.enter_context(_logger_level("tensorflow", logging.ERROR))   # "INFO:tensorflow:Assets written to ..."
+        yield
+
+
 def representative_images(images: np.ndarray, n: int = 100) -> list[np.ndarray]:
     """The first ``n`` images as float32 batches of one, ``(1, H, W, C)``, for int8 calibration."""
     images = np.asarray(images)
@@ -99,11 +114,7 @@ def convert_keras(model, folder: str | os.PathLike, quantizations: Iterable[str]
     name = name or model.name
     paths = {}
     # the exporter's and converter's chatter (Python warnings and C++ logs alike) stays out of notebooks
-    quiet = contextlib.ExitStack()
-    for ctx in (contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), _stderr_silenced(),
-                _logger_level("tensorflow", logging.ERROR)):   # "INFO:tensorflow:Assets written to ..."
-        quiet.enter_context(ctx)
-    with tempfile.TemporaryDirectory(prefix="course_saved_model_") as tmp, quiet:
+    with tempfile.TemporaryDirectory(prefix="course_saved_model_") as tmp, quiet_tensorflow(stdout=True):
         model.export(tmp, format="tf_saved_model", verbose=False)
         for q in quantizations:
             data = _converter(Path(tmp), q, reps).convert()
@@ -163,4 +174,4 @@ class TFLiteRunner:
         return ((raw.astype(np.float32) - zero) * scale).astype(np.float32)
 
 
-__all__ = ["QUANTIZATIONS", "TFLiteRunner", "convert_keras", "representative_images", "write_atomic"]
+__all__ = ["QUANTIZATIONS", "TFLiteRunner", "convert_keras", "quiet_tensorflow", "representative_images", "write_atomic"]
