@@ -92,7 +92,7 @@ def test_welcome_exercise_runs_and_says_not_attempted():
     NotebookClient(nb, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(ROOT / "exercises")}}).execute()
     out = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert out.count("⏳") == 3 and "❌" not in out and "Traceback" not in out
+    assert out.count("⏳") == 6 and "❌" not in out and "Traceback" not in out  # six self-checks, five exercises
 
 
 def nbgrader(args, cwd, **env):
@@ -123,8 +123,9 @@ def test_nbgrader_generate_assignment_accepts_a_solution(nbgrader_course):
     released = nbgrader_course / "release" / "ps00" / "00_welcome_exercises.ipynb"
     nb = nbformat.read(released, as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "### BEGIN SOLUTION" not in text and text.count("raise NotImplementedError()") == 3
-    assert sum(1 for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")) == 3
+    assert "### BEGIN SOLUTION" not in text and text.count("raise NotImplementedError()") == 6
+    # five graded self-check cells and one manually graded written answer
+    assert sum(1 for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")) == 6
 
 
 @pytest.mark.slow
@@ -143,4 +144,4 @@ def test_nbgrader_autograde_scores_solved_and_untouched(nbgrader_course):
 
     with Gradebook(f"sqlite:///{nbgrader_course / 'gradebook.db'}") as gb:
         scores = {s: gb.find_submission("ps00", s).score for s in ("ada", "bob")}
-    assert scores == {"ada": 3.0, "bob": 0.0}
+    assert scores == {"ada": 5.0, "bob": 0.0}  # the written answer (2 points) waits for a human grader
