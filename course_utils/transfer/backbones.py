@@ -21,7 +21,11 @@ BYTES = 4  # float32
 
 
 def vanilla_cnn(size: int = 96):
-    """A plain CNN baseline: four 3x3 conv + BN + ReLU + 2x2 max-pool stages (32-64-128-256)."""
+    """The course CNN: four 3x3 conv + BN + ReLU + 2x2 max-pool stages (32-64-128-256 channels).
+
+    ``(N, size, size, 3)`` -> ``(N, size/16, size/16, 256)``. The course's pretrained backbone
+    (:mod:`.backbone`) and the plain-CNN baseline of the comparison.
+    """
     import keras
     from keras import layers
 
@@ -61,10 +65,8 @@ def pretrained_status(name: str) -> str:
     """Which pretrained weights this backbone can start from right now, or why none."""
     from ..modes import offline_mode
 
-    if name == "mobilenet_v1_0.25":
-        return "course (shipped)"
     if name == "vanilla_cnn":
-        return "none exist: trained from scratch"
+        return "course (shipped: the course CNN)"
     if name == "shufflenet_v1":
         return "none in keras.applications (torchvision has ShuffleNet v2)"
     return "needs ImageNet weights: offline" if offline_mode() else "ImageNet (download)"

@@ -10,6 +10,7 @@ It exports to TFLite as it is (lesson 08 does).
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -42,11 +43,11 @@ class Plan:
     per_background: int      # training images per background kind
     test_per_background: int
     finetune_epochs: int     # 0: frozen backbone + head only
-    finetune_from: int       # first MobileNet block (1-13) to unfreeze
+    finetune_stages: int     # how many of the last stages fine-tuning unfreezes
 
 
-FULL = Plan(per_background=600, test_per_background=150, finetune_epochs=4, finetune_from=10)
-FAST = Plan(per_background=120, test_per_background=45, finetune_epochs=0, finetune_from=13)
+FULL = Plan(per_background=600, test_per_background=150, finetune_epochs=4, finetune_stages=2)
+FAST = Plan(per_background=120, test_per_background=45, finetune_epochs=0, finetune_stages=0)
 
 
 def hands_all_backgrounds(per_background: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -64,18 +65,23 @@ def predict(model, images: np.ndarray, batch: int = 128) -> np.ndarray:
                            for i in range(0, len(images), batch)])
 
 
-def unfreeze_from(backbone, block: int) -> None:
-    """Make MobileNet v1 blocks ``block``..13 trainable (their BatchNorms stay in inference mode)."""
+def _stage(name: str) -> int:
+    """The stage number in a layer name: conv3 / bn3 / pool3 (course CNN), conv_dw_12 (MobileNet); 0 if none."""
+    m = re.match(r"(?:conv_dw_|conv_pw_|conv_pad_|conv|bn|relu|pool)(\d+)", name)
+    return int(m.group(1)) if m else 0
+
+
+def unfreeze_last(backbone, stages: int) -> None:
+    """Make the last ``stages`` stages of ``backbone`` trainable (BatchNorm stays in inference mode)."""
     import keras
 
-    if not 1 <= block <= 14:
-        raise ValueError(f"block must be 1..13 (14: nothing), got {block!r}")
+    numbers = sorted({_stage(layer.name) for layer in backbone.layers} - {0})
+    if not 0 <= stages <= len(numbers):
+        raise ValueError(f"stages must be in 0..{len(numbers)}, got {stages!r}")
+    first = numbers[-stages] if stages else numbers[-1] + 1
     backbone.trainable = True
-    first = f"conv_dw_{block}" if block <= 13 else None
-    on = False
     for layer in backbone.layers:
-        on = on or layer.name == first
-        layer.trainable = on and not isinstance(layer, keras.layers.BatchNormalization)
+        layer.trainable = _stage(layer.name) >= first and not isinstance(layer, keras.layers.BatchNormalization)
 
 
 def assemble(backbone, head, size: int):
@@ -124,7 +130,7 @@ def train_handpose_classifier(*, size: int = 96, seed: int = 0, fast: bool | Non
     model = assemble(backbone, head, size)
     history = {"head": h_head}
     if plan.finetune_epochs:
-        unfreeze_from(backbone, plan.finetune_from)
+        unfreeze_last(backbone, plan.finetune_stages)
         model.compile(keras.optimizers.Adam(3e-4), "sparse_categorical_crossentropy", metrics=["accuracy"])
         stop = keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
         history["finetune"] = model.fit(x.astype(np.float32), y, batch_size=32, epochs=plan.finetune_epochs,

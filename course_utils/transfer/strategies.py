@@ -1,12 +1,12 @@
 """Four ways to use (or not use) a pretrained backbone, measured over labelled-set sizes.
 
 * ``"frozen"``:      backbone frozen, features cached once, only the head trains;
-* ``"last_blocks"``: the last MobileNet blocks (12-13) and the head train, the rest frozen;
+* ``"last_blocks"``: the last two stages (conv3, conv4) and the head train, the rest frozen;
 * ``"full"``:        every layer trains (BatchNorm statistics stay frozen: tiny batches
   would otherwise overwrite the pretrained statistics with noisy ones);
 * ``"scratch"``:     random initialisation, every layer trains (BatchNorm learns its statistics).
 
-All four share the course backbone's architecture (MobileNet v1 0.25 at the images' size),
+All four share the course backbone's architecture (the course CNN at the images' size),
 the GAP -> Dropout -> Dense(3) head, Adam, the same epochs and the same test set.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 STRATEGIES = ("frozen", "last_blocks", "full", "scratch")
-FINETUNE_FROM = 12  # first block unfrozen by "last_blocks"
+LAST_STAGES = 2  # stages unfrozen by "last_blocks" (conv3 and conv4 of the course CNN)
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def _train_end_to_end(strategy: str, x, y, x_test, y_test, epochs: int, seed: in
     import keras
 
     from .backbone import course_backbone
-    from .classifier import assemble, predict, unfreeze_from
+    from .classifier import assemble, predict, unfreeze_last
     from .heads import head_layers
 
     keras.utils.set_random_seed(seed)
@@ -60,7 +60,8 @@ def _train_end_to_end(strategy: str, x, y, x_test, y_test, epochs: int, seed: in
         backbone = course_backbone("course", size)
         probe = keras.Sequential([keras.Input((backbone.output_shape[-1],)), *head_layers("gap", classes)[1:]])
         model = assemble(backbone, probe, size)
-        unfreeze_from(backbone, FINETUNE_FROM if strategy == "last_blocks" else 1)
+        stages = len({layer.name for layer in backbone.layers if layer.name.startswith("conv")})
+        unfreeze_last(backbone, LAST_STAGES if strategy == "last_blocks" else stages)
     model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy")
     model.fit(x.astype(np.float32), y, batch_size=min(32, len(x)), epochs=epochs, verbose=0, shuffle=True)
     return float(np.mean(predict(model, x_test).argmax(1) == y_test))

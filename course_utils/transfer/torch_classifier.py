@@ -1,9 +1,9 @@
-"""The same hand-pose experiment in PyTorch: the course backbone's weights in a torch
-MobileNet v1, features cached once, a Dropout + Linear head trained with early stopping.
+"""The same hand-pose experiment in PyTorch: the course backbone's weights in a torch copy
+of the course CNN, features cached once, a Dropout + Linear head trained with early stopping.
 
-The torch MobileNet v1 of :mod:`course_utils.models.torch_models` pads like TensorFlow, so
-the Keras weights (converted by ``load_keras_weights``) give the same features: the two
-frameworks start from the same point and differ only in the head's training loop.
+The torch CNN pads like Keras ("same" at stride 1 is symmetric), so the Keras weights
+(converted by ``load_keras_weights``) give the same features: the two frameworks start from
+the same point and differ only in the head's training loop.
 :func:`torchvision_backbone` is the ImageNet path (``torchvision.models.*(weights="DEFAULT")``,
 cached under ``$TORCH_HOME/hub/checkpoints``).
 """
@@ -18,16 +18,28 @@ import numpy as np
 TORCHVISION_BACKBONES = ("mobilenet_v2", "mobilenet_v3_small", "resnet50", "vgg16", "shufflenet_v2_x1_0")
 
 
-def torch_course_backbone(keras_backbone=None) -> "torch.nn.Module":  # noqa: F821
-    """torch MobileNet v1 0.25 without top, holding the course weights (eval mode, NCHW, [-1, 1])."""
-    from ..models import torch_models
+def torch_course_cnn():
+    """The course CNN in PyTorch, layer for layer as :func:`.backbones.vanilla_cnn` (NCHW)."""
+    from torch import nn
+
+    layers, c_in = [], 3
+    for c_out in (32, 64, 128, 256):
+        # Keras' "same" 3x3 at stride 1 pads one pixel on every side; BatchNorm epsilon is Keras' 1e-3
+        layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out, eps=1e-3),
+                   nn.ReLU(), nn.MaxPool2d(2)]
+        c_in = c_out
+    return nn.Sequential(*layers)
+
+
+def torch_course_backbone(keras_backbone=None):
+    """The course CNN in PyTorch holding the course weights (eval mode, NCHW, inputs in [-1, 1])."""
+    from ..models.torch_layers import load_keras_weights
 
     if keras_backbone is None:
         from .backbone import course_backbone
 
         keras_backbone = course_backbone("course")
-    model = torch_models.mobilenet_v1(0.25, include_top=False)
-    return torch_models.load_keras_weights(model, keras_backbone).eval()
+    return load_keras_weights(torch_course_cnn(), keras_backbone).eval()
 
 
 def torchvision_backbone(name: str = "mobilenet_v2", weights: str | None = "DEFAULT"):
