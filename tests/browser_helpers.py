@@ -181,6 +181,18 @@ JS_FIGURES = """async () => {
   }
   return widths;
 }"""
+JS_MARK_CELL = """async ([index, mime]) => {
+  // Scroll cell `index` (or the first cell with an output of type `mime`) into view and tag its
+  // node, so a locator can find it: off-screen cells are not in the DOM.
+  const nb = window.jupyterapp.shell.currentWidget.content;
+  if (index === null) index = nb.widgets.findIndex(c =>
+      (c.model.toJSON().outputs || []).some(o => o.data?.[mime]));
+  await nb.scrollToItem(index, 'center');
+  await new Promise(r => setTimeout(r, 200));
+  document.querySelectorAll('[data-course-test]').forEach(n => n.removeAttribute('data-course-test'));
+  nb.widgets[index].node.setAttribute('data-course-test', 'target');
+  return index;
+}"""
 JS_SHUTDOWN = """async () => {
   const nb = window.jupyterapp.shell.currentWidget;
   await nb.sessionContext.shutdown();

@@ -13,12 +13,14 @@ import re
 
 import pytest
 
-from browser_helpers import (JS_FIGURES, JS_OPEN, JS_RUN_ALL, JS_SET_AND_RUN, JS_SHUTDOWN, LabServer,
-                             cells, chromium_path, error_outputs, screenshot_on_failure)
+from browser_helpers import (JS_FIGURES, JS_MARK_CELL, JS_OPEN, JS_RUN_ALL, JS_SET_AND_RUN,
+                             JS_SHUTDOWN, LabServer, cells, chromium_path, error_outputs,
+                             screenshot_on_failure)
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 WIDGET_NOTEBOOK = "notebooks/03_conv_cost.ipynb"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 EXERCISE = "00_welcome_exercises.ipynb"
 EXERCISE_ID = "ex1"  # the stub `{EXERCISE_ID}-solution` and its self-check `{EXERCISE_ID}-check`
 TIMEOUT_MS = 60_000
@@ -85,7 +87,8 @@ def test_widget_lecture_runs_and_its_widget_reacts(browser_page):
         code = [c for c in cells(page) if c["type"] == "code"]
         assert error_outputs(page) == []
         assert all(c["count"] is not None for c in code), "some code cells did not run"
-        widget = page.locator(".jp-NotebookPanel:visible .widget-interact").first
+        assert page.evaluate(JS_MARK_CELL, [None, WIDGET_MIME]) >= 0, "no cell shows a widget"
+        widget = page.locator("[data-course-test] .widget-interact").first
         slider = widget.locator(".widget-slider").first
         output = widget.locator(".widget-output")
         before = output.inner_text()
@@ -110,7 +113,8 @@ def test_exercise_stub_then_solution_passes(browser_page):
         stub, check = ids.index(f"{EXERCISE_ID}-solution"), ids.index(f"{EXERCISE_ID}-check")
         assert "not attempted yet" in _text(page, check)
         assert error_outputs(page) == []
-        editor = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(stub).locator(".cm-content")
+        page.evaluate(JS_MARK_CELL, [stub, None])
+        editor = page.locator("[data-course-test] .cm-content")
         editor.click()
         page.keyboard.press("Control+A")
         page.keyboard.insert_text(solution)  # as a paste: no auto-indent or bracket closing
