@@ -67,8 +67,8 @@ bench: $(STAMP) ## print performance figures for this machine (BENCH="conv hog" 
 	COURSE_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m course_utils.bench $(BENCH)
 
 # The course backbone shipped in course_utils/transfer/weights (lesson 07), regenerated
-# deterministically from generated data (see its MODEL_CARD.md); ~10 min on 2 cores.
-pretrain: $(STAMP) ## regenerate the course-pretrained backbone (deterministic, ~10 min)
+# deterministically from generated data (see its MODEL_CARD.md); ~15 min on 2 cores.
+pretrain: $(STAMP) ## regenerate the course-pretrained backbone (deterministic, ~15 min)
 	COURSE_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python -m course_utils.transfer.pretrain
 
 # A tool for authors, not part of `make test`: each notebook's peak kernel memory in full mode

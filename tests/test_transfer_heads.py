@@ -26,7 +26,9 @@ def test_gap_head_on_mobilenet_v1_has_3075_trainable_parameters(frameworks):
     assert heads.trainable_count(model) == 3_075 == heads.head_params("gap", (7, 7, 1024))
     # the GAP head does not depend on the resolution; the flatten head grows with the area
     assert heads.head_params("gap", (3, 3, 1024)) == 3_075
-    assert heads.head_params("flatten", (3, 3, 1024)) == (9 * 1024 + 1) * 256 + 257 * 3 == 2_360_343
+    assert heads.head_params("flatten", (3, 3, 1024)) == (9 * 1024 + 1) * 256 + 257 * 3 == 2_360_323
+    # the course CNN at 96 px: a 6x6x256 map, the same 9,216 inputs
+    assert heads.head_params("flatten", (6, 6, 256)) == 2_360_323 and heads.head_params("gap", (6, 6, 256)) == 771
 
 
 def test_head_arguments_are_checked():

@@ -51,7 +51,7 @@ class Recipe:
 # full resolution in its first convolution.
 RECIPES = {"gestures": Recipe(task="gestures", epochs=10, learning_rate=1e-3),
            "glyphs": Recipe(task="glyphs", epochs=10, learning_rate=1e-3)}
-FAST = Recipe(n_train=480, n_test=160, size=64, epochs=2, batch=32)
+FAST = Recipe(n_train=192, n_test=64, size=32, epochs=2, batch=32)
 
 
 def make_source(task: str, n: int, size: int, seed: int):
