@@ -110,7 +110,7 @@ def train_handpose_classifier(*, size: int = 96, seed: int = 0, fast: bool | Non
     from ..frameworks import import_tensorflow_quietly
     from ..modes import fast_mode
     from .backbone import course_backbone
-    from .features import extract_features, train_head_on_features
+    from .features import extract_features, quiet_tensorflow_logs, train_head_on_features
 
     if isinstance(size, bool) or not isinstance(size, int) or size < 32 or size % 32:
         raise ValueError(f"size must be a multiple of 32 and >= 32, got {size!r}")
@@ -133,9 +133,10 @@ def train_handpose_classifier(*, size: int = 96, seed: int = 0, fast: bool | Non
         unfreeze_last(backbone, plan.finetune_stages)
         model.compile(keras.optimizers.Adam(3e-4), "sparse_categorical_crossentropy", metrics=["accuracy"])
         stop = keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
-        history["finetune"] = model.fit(x.astype(np.float32), y, batch_size=32, epochs=plan.finetune_epochs,
-                                        validation_data=(xv.astype(np.float32), yv), callbacks=[stop],
-                                        verbose=verbose, shuffle=True).history
+        with quiet_tensorflow_logs():
+            history["finetune"] = model.fit(x.astype(np.float32), y, batch_size=32, epochs=plan.finetune_epochs,
+                                            validation_data=(xv.astype(np.float32), yv), callbacks=[stop],
+                                            verbose=verbose, shuffle=True).history
     seconds = time.perf_counter() - start
     accuracy = float(np.mean(predict(model, x_test).argmax(1) == y_test))
     return HandposeClassifier(model, size, CLASSES, x_test, y_test, accuracy, seconds, k_test, history)

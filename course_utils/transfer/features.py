@@ -6,7 +6,22 @@ of one per image per epoch (for a 256-number head, training is then milliseconds
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
+
+
+@contextlib.contextmanager
+def quiet_tensorflow_logs():
+    """Keep TensorFlow's C++ log lines out of a notebook during ``fit`` (Keras' input pipeline
+    prints a harmless "NodeDef mentions attribute use_unbounded_threadpool" error line per call).
+
+    Descriptor 2 goes to /dev/null for the block; Python exceptions still propagate.
+    """
+    from ..frameworks import _stderr_silenced
+
+    with _stderr_silenced():
+        yield
 
 
 def extract_features(backbone, images: np.ndarray, batch: int = 64, pool: bool = True,
@@ -24,8 +39,7 @@ def extract_features(backbone, images: np.ndarray, batch: int = 64, pool: bool =
     if images.shape[1:3] != tuple(backbone.input_shape[1:3]):
         raise ValueError(f"images are {images.shape[1:3]}, the backbone expects {backbone.input_shape[1:3]}")
 
-    @tf.function(reduce_retracing=True)
-    def run(x):
+    def run(x):  # eager: a tf.function per call would be retraced for every backbone (and warn)
         y = backbone(tf.cast(x, tf.float32) / 127.5 - 1.0, training=False)
         return tf.reduce_mean(y, axis=(1, 2)) if pool else y
 
@@ -58,6 +72,7 @@ def train_head_on_features(features: np.ndarray, labels: np.ndarray, classes: in
     if val_features is not None:
         val = (val_features, val_labels)
         callbacks.append(keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True))
-    history = head.fit(features, labels, batch_size=64, epochs=epochs, validation_data=val,
-                       callbacks=callbacks, verbose=verbose, shuffle=True)
+    with quiet_tensorflow_logs():
+        history = head.fit(features, labels, batch_size=64, epochs=epochs, validation_data=val,
+                           callbacks=callbacks, verbose=verbose, shuffle=True)
     return head, history.history

@@ -45,6 +45,7 @@ def _train_end_to_end(strategy: str, x, y, x_test, y_test, epochs: int, seed: in
 
     from .backbone import course_backbone
     from .classifier import assemble, predict, unfreeze_last
+    from .features import quiet_tensorflow_logs
     from .heads import head_layers
 
     keras.utils.set_random_seed(seed)
@@ -63,7 +64,8 @@ def _train_end_to_end(strategy: str, x, y, x_test, y_test, epochs: int, seed: in
         stages = len({layer.name for layer in backbone.layers if layer.name.startswith("conv")})
         unfreeze_last(backbone, LAST_STAGES if strategy == "last_blocks" else stages)
     model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy")
-    model.fit(x.astype(np.float32), y, batch_size=min(32, len(x)), epochs=epochs, verbose=0, shuffle=True)
+    with quiet_tensorflow_logs():
+        model.fit(x.astype(np.float32), y, batch_size=min(32, len(x)), epochs=epochs, verbose=0, shuffle=True)
     return float(np.mean(predict(model, x_test).argmax(1) == y_test))
 
 

@@ -99,7 +99,7 @@ def train_torch_head(features, labels: np.ndarray, val_features, val_labels: np.
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
         head.eval()
         with torch.no_grad():
             val = float(nn.functional.cross_entropy(head(val_features), yv))
