@@ -5,7 +5,7 @@
   pretrained by ``make pretrain`` on eight hand gestures that are not rock, paper or
   scissors (:mod:`.gestures`) and shipped in ``course_utils/transfer/weights/`` with its
   model card. (MobileNet v1 0.25 trained from scratch on the same task for the same five
-  minutes memorised its training images: 85% on them, 16% on held-out ones; see the card.)
+  minutes memorised its training images: 85% training accuracy, 16% held out; see the card.)
 * ``weights="imagenet"``: the real thing, ``keras.applications.MobileNet(alpha=0.25,
   weights="imagenet")`` (downloads once into Keras' cache, ``$KERAS_HOME/models`` or
   ``~/.keras/models``). Refused in offline mode unless the file is already in the cache.
