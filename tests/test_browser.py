@@ -79,9 +79,17 @@ def test_default_url_opens_the_welcome_notebook(browser_page):
         assert console_errors(problems) == []
 
 
+def _ensure_lab_open(page, server) -> None:
+    """Open JupyterLab if no earlier test has (so each test also runs alone, e.g. with -k)."""
+    if not page.evaluate("() => Boolean(window.jupyterapp?.shell)"):
+        page.goto(f"{server.url}/?token={server.token}")
+        page.wait_for_function("window.jupyterapp?.shell.currentWidget?.context?.isReady")
+
+
 def test_widget_lecture_runs_and_its_widget_reacts(browser_page):
-    page, _, problems = browser_page
+    page, server, problems = browser_page
     with screenshot_on_failure(page, "03_widget"):
+        _ensure_lab_open(page, server)
         assert page.evaluate(JS_OPEN, WIDGET_NOTEBOOK) == WIDGET_NOTEBOOK
         page.evaluate(JS_RUN_ALL)
         code = [c for c in cells(page) if c["type"] == "code"]
@@ -104,9 +112,10 @@ def test_widget_lecture_runs_and_its_widget_reacts(browser_page):
 
 
 def test_exercise_stub_then_solution_passes(browser_page):
-    page, _, problems = browser_page
+    page, server, problems = browser_page
     solution = _solution_source(ROOT / "solutions" / EXERCISE, f"{EXERCISE_ID}-solution")
     with screenshot_on_failure(page, "00_exercise"):
+        _ensure_lab_open(page, server)
         assert page.evaluate(JS_OPEN, f"exercises/{EXERCISE}").endswith(EXERCISE)
         page.evaluate(JS_RUN_ALL)
         ids = [c["grade_id"] for c in cells(page)]
