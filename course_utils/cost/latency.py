@@ -11,6 +11,7 @@ import numpy as np
 
 from ..timing import Timing, best_of, time_calls
 from .formulas import conv2d_cost
+from .roofline import matmul_speed
 
 BYTES = 4  # float32
 
@@ -118,30 +119,14 @@ def time_conv_layers(framework: str = "torch", batch: int = 1, size: int = 28, c
 
 
 def torch_matmul_peak(n: int = 2048, repeat: int = 10) -> float:
-    """float32 matrix multiply in PyTorch (oneDNN/MKL), GFLOP/s: often above NumPy's BLAS."""
-    import torch
-
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    with torch.inference_mode():
-        seconds = best_of(lambda: a @ b, repeat=repeat)
-    return 2 * n**3 / seconds / 1e9
+    """float32 matrix multiply in PyTorch (oneDNN/MKL), best GFLOP/s: often above NumPy's BLAS."""
+    return 2 * n**3 / matmul_speed(n, repeat, "torch").best / 1e9
 
 
 def numpy_matmul_peak(n: int = 2048, repeat: int = 5) -> float:
-    """float32 matrix multiply in NumPy (its BLAS), GFLOP/s: a practical arithmetic ceiling."""
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((n, n), dtype=np.float32)
-    b = rng.standard_normal((n, n), dtype=np.float32)
-    return 2 * n**3 / best_of(lambda: a @ b, repeat=repeat) / 1e9
-
-
-def memory_bandwidth(megabytes: int = 256, repeat: int = 5) -> float:
-    """Copy bandwidth of this machine in GB/s (bytes read + bytes written), NumPy float32."""
-    n = megabytes * 2**20 // BYTES
-    src = np.ones(n, dtype=np.float32)
-    dst = np.empty_like(src)
-    seconds = best_of(lambda: np.copyto(dst, src), repeat=repeat)
-    return 2 * src.nbytes / seconds / 1e9
+    """float32 matrix multiply in NumPy (its BLAS), best GFLOP/s: a practical arithmetic ceiling.
+    Timed by :func:`course_utils.cost.roofline.matmul_speed`, which also keeps the spread."""
+    return 2 * n**3 / matmul_speed(n, repeat, "numpy").best / 1e9
 
 
 def keras_images_per_second(model, batch: int = 32, repeat: int = 3) -> float:
@@ -169,5 +154,5 @@ def keras_timing(model, batch: int = 32, repeat: int = 5) -> Timing:
     return time_calls(lambda: f(x).numpy(), repeat=repeat, warmup=2)
 
 
-__all__ = ["LayerTiming", "keras_images_per_second", "keras_timing", "memory_bandwidth", "numpy_matmul_peak",
+__all__ = ["LayerTiming", "keras_images_per_second", "keras_timing", "numpy_matmul_peak",
            "time_conv_layers", "torch_matmul_peak"]
