@@ -60,8 +60,8 @@ def test_dockerfile_installs_apt_txt_then_runs_post_build_as_the_user(dockerfile
 def test_post_build_works_as_a_non_root_user():
     """postBuild as repo2docker runs it: a non-root user, in its own environment, offline.
 
-    The user owns a copy of the package and a fresh virtual environment that sees this
-    environment's packages through a .pth file (so pip and setuptools need no network).
+    The user owns a copy of the package and a fresh virtual environment holding copies of this
+    environment's pip, setuptools and numpy (so nothing needs the network).
     """
     uid = NOBODY if os.geteuid() == 0 else os.geteuid()
     python = _python_for(uid)
@@ -76,7 +76,15 @@ def test_post_build_works_as_a_non_root_user():
         site = Path(subprocess.check_output(
             [str(env / "bin/python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
             text=True).strip())
-        (site / "course-parent.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+        # Copy what postBuild and `import course_utils` need (pip, setuptools, numpy) rather than
+        # pointing a .pth at this environment: a checkout inside a 0700 folder (mktemp -d) is
+        # unreadable to the unprivileged user.
+        parent = Path(sysconfig.get_paths()["purelib"])
+        for pattern in ("pip", "pip-*.dist-info", "setuptools", "setuptools-*.dist-info", "_distutils_hack",
+                        "distutils-precedence.pth", "numpy", "numpy.libs", "numpy-*.dist-info"):
+            for item in parent.glob(pattern):
+                copy = shutil.copytree if item.is_dir() else shutil.copy2
+                copy(item, site / item.name)
         (env / "bin/pip").write_text('#!/bin/sh\nexec "$(dirname "$0")/python" -m pip "$@"\n')
         (env / "bin/pip").chmod(0o755)
         if uid != os.geteuid():
