@@ -22,6 +22,22 @@ LIBRARIES = (
 DATA_HOST = ("storage.googleapis.com", 443)
 
 
+# The first code cell of every notebook. It cannot use this package (on Colab it is not
+# installed yet), so it repeats platform_name()'s Colab test; anywhere else it does nothing.
+# tests/test_colab_cell.py runs it with pip stubbed out, on and off "Colab".
+COURSE_URL = "https://github.com/small-and-fast/course"
+COLAB_CELL = f"""\
+# On Colab only: install the course package and its pinned libraries, once per session.
+# Anywhere else `make lab` has installed it already and this cell does nothing.
+import importlib.util
+import os
+
+if ("COLAB_RELEASE_TAG" in os.environ or "COLAB_GPU" in os.environ) \\
+        and importlib.util.find_spec("course_utils") is None:
+    %pip install --quiet "small-and-fast @ git+{COURSE_URL}"
+    print("Installed. If Colab offers to restart the session, restart it, then run the notebook from the top.")"""
+
+
 def versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
     """Installed versions of ``names`` (``"missing"`` for any that is not installed)."""
     found = {}
