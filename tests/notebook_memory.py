@@ -5,7 +5,7 @@ under 1.5 GiB. Each notebook runs in full, offline mode in a fresh kernel (outpu
 the file is never written); the peak is the kernel process's high-water mark of resident
 memory, ``VmHWM`` in ``/proc/<pid>/status`` (Linux), read before the kernel shuts down.
 
-    python tests/notebook_memory.py [notebooks/03_conv_cost.ipynb ...] [--limit-gib 1.5]
+    python tests/notebook_memory.py [notebooks/03_conv_cost.ipynb ...] [--limit-gib 1.5] [--write]
 
 Prints a table and exits 1 when a notebook goes over the limit.
 """
@@ -32,8 +32,13 @@ def peak_rss_bytes(pid: int) -> int:
     raise ValueError(f"/proc/{pid}/status has no VmHWM line")
 
 
-def measure(path: Path, timeout: float = 1200) -> tuple[int, float, str]:
-    """Run notebook ``path`` in full mode; return (peak kernel RSS in bytes, seconds, status)."""
+def measure(path: Path, timeout: float = 1200, write: bool = False) -> tuple[int, float, str]:
+    """Run notebook ``path`` in full mode; return (peak kernel RSS in bytes, seconds, status).
+
+    ``write``: on success, also save the executed notebook over ``path`` (its committed outputs,
+    widget state included, as ``make execute`` would write them), through a temporary file and
+    an atomic rename, so a failed or interrupted run never leaves a half-written notebook.
+    """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -41,29 +46,38 @@ def measure(path: Path, timeout: float = 1200) -> tuple[int, float, str]:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
+    peak: list[int] = []
+    # VmHWM is a high-water mark: one read after the last cell, while the kernel is alive, is enough
+    client.on_notebook_complete = lambda notebook: peak.append(peak_rss_bytes(client.km.provisioner.process.pid))
     env = {k: v for k, v in os.environ.items() if k not in ("COURSE_FAST", "MPLBACKEND")}
     env["COURSE_OFFLINE"] = "1"
     start, status = time.perf_counter(), "ok"
-    with client.setup_kernel(env=env):
-        pid = client.km.provisioner.process.pid
+    try:
+        client.execute(env=env)
+    except CellExecutionError as err:
+        status = f"error: {str(err).strip().splitlines()[-1][:60]}"
+    seconds = time.perf_counter() - start
+    if write and status == "ok":
+        tmp = path.with_name(f".{path.name}.partial")
         try:
-            for index, cell in enumerate(nb.cells):
-                client.execute_cell(cell, index)
-        except CellExecutionError as err:
-            status = f"error: {str(err).strip().splitlines()[-1][:60]}"
-        peak = peak_rss_bytes(pid)
-    return peak, time.perf_counter() - start, status
+            nbformat.write(nb, tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return (peak[0] if peak else 0), seconds, status
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", default=DEFAULT)
     parser.add_argument("--limit-gib", type=float, default=1.5)
+    parser.add_argument("--write", action="store_true",
+                        help="save each successfully executed notebook in place (refreshes its outputs)")
     args = parser.parse_args(argv)
     over = []
     print(f"{'notebook':<44}{'peak GiB':>9}{'time s':>8}  status")
     for name in args.notebooks:
-        peak, seconds, status = measure(ROOT / name)
+        peak, seconds, status = measure(ROOT / name, write=args.write)
         gib = peak / 2**30
         flag = "  OVER the limit" if gib > args.limit_gib else ""
         print(f"{name:<44}{gib:>9.2f}{seconds:>8.0f}  {status}{flag}", flush=True)

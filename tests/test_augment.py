@@ -160,3 +160,37 @@ def test_denoisers_rank_as_expected():
     # salt and pepper: the median filter wins on both scores (measured: 26.4 dB / 0.84 at 256 px)
     sp = {r["method"]: r for r in denoise.denoise_table(clean, sigma=0, salt_pepper=0.05, repeat=1)}
     assert max(sp, key=lambda m: sp[m]["psnr"]) == max(sp, key=lambda m: sp[m]["ssim"]) == "median 5x5"
+
+
+@pytest.mark.parametrize("source", ["clutter", "photos"])
+def test_replace_background_keeps_the_hand_and_replaces_the_rest(source):
+    from course_utils.data.handpose import make_hands
+
+    x, _, _, masks = make_hands(2, 48, "plain", seed=4, return_masks=True)
+    image, mask = x[0], masks[0]
+    out = by_hand.replace_background(image, mask, np.random.default_rng(0), p=1.0, source=source)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert np.array_equal(out[mask], image[mask])                 # the hand, pixel for pixel
+    assert np.mean(np.any(out[~mask] != image[~mask], axis=-1)) > 0.9   # the background, (almost) all new
+    again = by_hand.replace_background(image, mask, np.random.default_rng(0), p=1.0, source=source)
+    assert np.array_equal(out, again)
+    kept = by_hand.replace_background(image, mask, np.random.default_rng(0), p=0.0, source=source)
+    assert np.array_equal(kept, image) and kept is not image
+    with pytest.raises(ValueError, match="expected one of"):
+        by_hand.replace_background(image, mask, np.random.default_rng(0), source="test photos")
+    with pytest.raises(ValueError, match="bool mask of its size"):
+        by_hand.replace_background(image, mask[:-1], np.random.default_rng(0))
+
+
+def test_background_photos_are_never_the_test_photos():
+    from course_utils.data import bundled
+
+    assert not set(bundled.BACKGROUND_PHOTOS) & set(bundled.PHOTOS)
+    for name in bundled.BACKGROUND_PHOTOS:
+        img = bundled.background_photo(name)
+        assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3 and min(img.shape[:2]) >= 300, name
+    with pytest.raises(ValueError, match="expected one of"):
+        bundled.background_photo("astronaut")
+    crop = by_hand.photo_crop(40, np.random.default_rng(2))
+    assert crop.shape == (40, 40, 3) and crop.dtype == np.uint8
+    assert np.array_equal(crop, by_hand.photo_crop(40, np.random.default_rng(2)))

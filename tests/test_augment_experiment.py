@@ -4,11 +4,12 @@ import pytest
 
 from course_utils.augment import experiment
 
-# A configuration small enough for `make test` (about 10 s on a quiet machine, 23 s on a busy one).
-# Measured with it (seed 0, one thread, deterministic): control plain 0.88 / texture 0.347 / photo 0.353;
-# "background" plain 0.64 / texture 0.447 / photo 0.293. So background replacement buys about 10 points on
-# textured backgrounds and nothing on photos, as the lecture reports at its larger size.
-N_TRAIN, N_TEST, SIZE, EPOCHS, SEED = 400, 150, 32, 12, 0
+# The smallest configuration where the gain on photos stands clear of seed noise, run as two processes
+# (about 30 s of wall time on 2 quiet cores). Measured (seed 0, one thread per run, deterministic):
+#   control plain 0.960 / color 0.420 / texture 0.360 / photo 0.373
+#   photos  plain 0.840 / color 0.587 / texture 0.427 / photo 0.460
+# At the lecture's size (1,500 images, 15 epochs) seeds 1 and 2 gave +0.133 and +0.087 on photos.
+N_TRAIN, N_TEST, SIZE, EPOCHS, SEED = 1200, 150, 32, 15, 0
 
 
 @pytest.fixture(scope="module")
@@ -16,16 +17,16 @@ def splits():
     return experiment.make_splits(N_TRAIN, N_TEST, SIZE, seed=SEED)
 
 
-def test_background_replacement_helps_on_textures_but_not_on_photos(splits):
-    control = experiment.train(splits, "control", seed=SEED, epochs=EPOCHS)
-    augmented = experiment.train(splits, "background", seed=SEED, epochs=EPOCHS)
+def test_held_out_photo_backgrounds_buy_accuracy_on_photo_backgrounds(splits):
+    control, augmented = experiment.train_many(splits, [("control", SEED), ("photos", SEED)], workers=2,
+                                               epochs=EPOCHS)
     acc = (control.accuracy, augmented.accuracy)
-    assert control.accuracy["plain"] >= 0.80, acc          # measured 0.88: the control learnt the task
-    # measured gain on textures +0.100; floor half of it (a broken mask or policy gives about 0)
-    assert augmented.accuracy["texture"] - control.accuracy["texture"] >= 0.05, acc
-    # the lesson's honest negative: synthetic clutter does not carry over to photos (measured 0.293 vs 0.353);
-    # if this starts failing, the notebook's conclusion has to change with it
-    assert augmented.accuracy["photo"] < control.accuracy["photo"] + 0.05, acc
+    assert control.accuracy["plain"] >= 0.90, acc      # measured 0.960: the control learnt the task
+    assert control.accuracy["photo"] <= 0.42, acc       # measured 0.373: near chance, the shift is real
+    # measured gain on photos +0.087, on textures +0.067; floors about half (a broken mask or a policy
+    # that never replaces the background gives about 0)
+    assert augmented.accuracy["photo"] - control.accuracy["photo"] >= 0.04, acc
+    assert augmented.accuracy["texture"] - control.accuracy["texture"] >= 0.03, acc
 
 
 def test_runs_are_deterministic_and_policies_validated(splits):
@@ -33,10 +34,15 @@ def test_runs_are_deterministic_and_policies_validated(splits):
                               {bg: (x[:30], y[:30]) for bg, (x, y) in splits.test.items()})
     a, b = (experiment.train(small, "photometric", seed=3, epochs=1) for _ in range(2))
     assert a.accuracy == b.accuracy and a.history == b.history
+    # a run in a worker process gives exactly what it gives here
+    [c] = experiment.train_many(small, [("photometric", 3)], workers=2, epochs=1)
+    assert c.accuracy == a.accuracy and c.history == a.history
     with pytest.raises(ValueError, match="expected one of"):
         experiment.train(small, "mixup")
     with pytest.raises(ValueError, match="callables"):
         experiment.train(small, (np.flipud,) + ("blur",))
+    with pytest.raises(ValueError, match="workers must be"):
+        experiment.train_many(small, [("control", 0)], workers=0)
 
 
 def test_confusion_counts():

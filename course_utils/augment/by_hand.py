@@ -9,6 +9,7 @@ the same pictures in any process. :func:`augment_batch` applies a list of them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -130,17 +131,51 @@ def clutter(size: int, rng: np.random.Generator) -> np.ndarray:
     return img
 
 
+def photo_crop(size: int, rng: np.random.Generator) -> np.ndarray:
+    """A random crop ``(size, size, 3)`` uint8 of one of the held-out photos
+    (:data:`~course_utils.data.bundled.BACKGROUND_PHOTOS`, never the hand-pose test photos):
+    a square of 15–75 % of the photo's shorter side, maybe mirrored, colour-tinted by 0.7–1.2."""
+    from ..data.bundled import BACKGROUND_PHOTOS
+
+    src = _background_photo(sorted(BACKGROUND_PHOTOS)[int(rng.integers(len(BACKGROUND_PHOTOS)))])
+    h0, w0 = src.shape[:2]
+    side = int(min(h0, w0) * rng.uniform(0.15, 0.75))
+    y, x = int(rng.integers(0, h0 - side + 1)), int(rng.integers(0, w0 - side + 1))
+    crop = cv2.resize(src[y:y + side, x:x + side], (size, size), interpolation=cv2.INTER_AREA)
+    if rng.random() < 0.5:
+        crop = crop[:, ::-1]
+    return np.clip(crop * rng.uniform(0.7, 1.2, 3), 0, 255).astype(np.uint8)
+
+
+@lru_cache(maxsize=None)
+def _background_photo(name: str) -> np.ndarray:
+    from ..data.bundled import background_photo
+
+    img = background_photo(name)
+    img.setflags(write=False)  # a shared, read-only cache
+    return img
+
+
+SOURCES = {"clutter": clutter, "photos": photo_crop}
+
+
 def replace_background(image: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
-                       p: float = 1.0) -> np.ndarray:
-    """With probability ``p``, keep the pixels where ``mask`` (bool ``(H, W)``) is True and put
-    :func:`clutter` elsewhere; otherwise return the image unchanged."""
+                       p: float = 1.0, source: str = "clutter") -> np.ndarray:
+    """With probability ``p``, keep the pixels where ``mask`` (bool ``(H, W)``) is True and put a
+    new background elsewhere; otherwise return the image unchanged.
+
+    ``source``: ``"clutter"`` (:func:`clutter`, random shapes) or ``"photos"`` (:func:`photo_crop`,
+    crops of photos the test sets never use).
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown background source {source!r}; expected one of {tuple(SOURCES)}")
     image = as_rgb_uint8(image)
     mask = np.asarray(mask, bool)
     if mask.shape != image.shape[:2] or image.shape[0] != image.shape[1]:
         raise ValueError(f"expected a square image and a bool mask of its size, got {image.shape} and {mask.shape}")
     if rng.random() >= p:
         return image.copy()
-    return np.where(mask[..., None], image, clutter(image.shape[0], rng))
+    return np.where(mask[..., None], image, SOURCES[source](image.shape[0], rng))
 
 
 # The common recipe, the same ideas in every library (see course_utils.augment.libraries).

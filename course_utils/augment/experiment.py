@@ -8,8 +8,9 @@ backgrounds, with and without augmentation, and test it on every background type
 the same machine and thread count.
 
 Policies (:data:`POLICIES`) are lists of by-hand augmenters
-(:mod:`course_utils.augment.by_hand`); the name ``"background"`` stands for replacing the
-plain background with synthetic clutter, using the generator's true hand mask.
+(:mod:`course_utils.augment.by_hand`) and two named steps that replace the plain background,
+using the generator's true hand mask: ``"background"`` with synthetic clutter, ``"photos"``
+with crops of photos that no test set uses (:data:`~course_utils.data.bundled.BACKGROUND_PHOTOS`).
 """
 from __future__ import annotations
 
@@ -25,11 +26,13 @@ PHOTOMETRIC = (by_hand.colour_jitter, by_hand.brightness_contrast, by_hand.gauss
                by_hand.gaussian_noise, by_hand.random_erasing)
 BACKGROUND_P = 0.5  # half the pictures keep their plain background, so the hand's shape is learnt first
 GEOMETRIC = (by_hand.hflip, by_hand.rotate)
+# named steps -> the background source they paste behind the hand (by_hand.SOURCES)
+BACKGROUND_STEPS = {"background": "clutter", "photos": "photos"}
 POLICIES: dict[str, tuple] = {
     "control": (),
     "photometric": GEOMETRIC + PHOTOMETRIC,
     "background": GEOMETRIC + ("background",),
-    "background+photometric": GEOMETRIC + ("background",) + PHOTOMETRIC,
+    "photos": GEOMETRIC + ("photos",),
 }
 
 
@@ -54,15 +57,18 @@ def apply_policy(images: np.ndarray, masks: np.ndarray, policy, rng: np.random.G
                  background_p: float = BACKGROUND_P) -> np.ndarray:
     """One augmented copy of every image ``(N, S, S, 3)``; ``policy`` is a name or a tuple of steps."""
     steps = POLICIES[policy] if isinstance(policy, str) else tuple(policy)
-    bad = [s for s in steps if not callable(s) and s != "background"]
+    bad = [s for s in steps if not callable(s) and s not in BACKGROUND_STEPS]
     if bad:
-        raise ValueError(f"policy steps must be aug(image, rng) callables or 'background', got {bad}")
+        raise ValueError(f"policy steps must be aug(image, rng) callables or one of {tuple(BACKGROUND_STEPS)}, got {bad}")
     if not steps:
         return images
     out = np.empty_like(images)
     for i, (image, mask) in enumerate(zip(images, masks)):
         for step in steps:
-            image = by_hand.replace_background(image, mask, rng, background_p) if step == "background" else step(image, rng)
+            if callable(step):
+                image = step(image, rng)
+            else:
+                image = by_hand.replace_background(image, mask, rng, background_p, BACKGROUND_STEPS[step])
         out[i] = image
     return out
 
@@ -122,9 +128,9 @@ def train(splits: Splits, policy="control", seed: int = 0, epochs: int = 20, bat
     """Train :func:`small_cnn` on ``splits.train`` augmented by ``policy``; test on every background.
 
     ``policy``: a name in :data:`POLICIES` or a tuple of steps (``aug(image, rng)`` callables
-    and the string ``"background"``).
+    and the strings ``"background"`` or ``"photos"``).
     A fresh augmented copy of the training set is drawn every epoch; ``background_p`` is the
-    probability that a "background" step replaces a picture's background. ``threads``: PyTorch
+    probability that a background step replaces a picture's background. ``threads``: PyTorch
     threads while training (``None``: leave as is). One is the default because a network this
     small spends its time in per-layer overhead (here one thread trained it about 5x faster than
     two on a busy 2-core machine), and a fixed thread count keeps the arithmetic, hence the
@@ -178,6 +184,35 @@ def _train(splits, policy, seed, epochs, batch, lr, watch, keep_model, backgroun
     acc = {bg: float(np.mean(preds[bg] == splits.test[bg][1])) for bg in splits.test}
     name = policy if isinstance(policy, str) else "custom"
     return Run(name, seed, history, acc, preds, model if keep_model else None)
+
+
+def train_many(splits: Splits, jobs: list[tuple[str, int]], workers: int = 2, progress=None,
+               **kwargs) -> list[Run]:
+    """:func:`train` for every ``(policy, seed)`` in ``jobs``, ``workers`` runs at a time.
+
+    Each run is a separate process (``spawn``: a fresh interpreter, so no thread pool or lock
+    is inherited) with one PyTorch thread, so two workers use both cores of a 2-core machine,
+    and the accuracies are those :func:`train` gives in this process: every run seeds itself.
+    ``kwargs`` go to :func:`train` (policies given as tuples must then be importable
+    functions, not lambdas). ``progress``: an optional callable, e.g. a ``tqdm`` bar's
+    ``update``, called once per finished run. Returns the runs in the order of ``jobs``.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    if workers == 1:
+        runs = []
+        for policy, seed in jobs:
+            runs.append(train(splits, policy, seed=seed, **kwargs))
+            progress and progress(1)
+        return runs
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(train, splits, policy, seed=seed, **kwargs) for policy, seed in jobs]
+        for future in futures:
+            future.add_done_callback(lambda _: progress and progress(1))
+        return [f.result() for f in futures]
 
 
 def summarise(runs: list[Run]) -> dict[str, dict[str, tuple[float, float, float]]]:

@@ -24,6 +24,14 @@ PHOTOS = {
     "colorwheel": "a colour wheel, 370x371",
 }
 # name -> what it shows. All are uint8 grayscale (H, W).
+# Photos kept apart from PHOTOS (the hand-pose test backgrounds) for augmentation by
+# background replacement (lesson 06): training on crops of the test photos would be a leak.
+BACKGROUND_PHOTOS = {
+    "motorcycle_left": "a motorcycle in a workshop (left view of a stereo pair), 500x741",
+    "motorcycle_right": "the same scene from the right camera, 500x741",
+    "retina": "a retina, fundus photograph, 1411x1411",
+    "logo": "the scikit-image logo on white, 500x500",
+}
 TEXTURES = {
     "brick": "a brick wall", "grass": "grass", "gravel": "gravel",
     "camera": "the cameraman (a classic test photo)", "moon": "the lunar surface",
@@ -44,6 +52,22 @@ def photo(name: str) -> np.ndarray:
         raise ValueError(f"unknown photo {name!r}; expected one of {sorted(PHOTOS)}")
     img = _load(name)
     return img[..., :3] if img.ndim == 3 else np.stack([img] * 3, axis=-1)
+
+
+def background_photo(name: str) -> np.ndarray:
+    """One of :data:`BACKGROUND_PHOTOS` as a uint8 RGB array (the logo composited on white)."""
+    if name not in BACKGROUND_PHOTOS:
+        raise ValueError(f"unknown background photo {name!r}; expected one of {sorted(BACKGROUND_PHOTOS)}")
+    if name.startswith("motorcycle_"):
+        import skimage.data
+
+        left, right, _ = skimage.data.stereo_motorcycle()
+        return left if name.endswith("left") else right
+    img = _load(name)
+    if img.shape[-1] == 4:  # RGBA: put it on white, as a page would show it
+        alpha = img[..., 3:].astype(np.float32) / 255
+        img = (img[..., :3] * alpha + 255 * (1 - alpha)).round().astype(np.uint8)
+    return img
 
 
 def texture(name: str) -> np.ndarray:
