@@ -46,9 +46,12 @@ def measure(path: Path, timeout: float = 1200, write: bool = False) -> tuple[int
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
-    peak: list[int] = []
-    # VmHWM is a high-water mark: one read after the last cell, while the kernel is alive, is enough
-    client.on_notebook_complete = lambda notebook: peak.append(peak_rss_bytes(client.km.provisioner.process.pid))
+    peak = [0]
+
+    def read_peak(**_) -> None:  # VmHWM is a high-water mark: the read after the last cell is the peak
+        peak[0] = max(peak[0], peak_rss_bytes(client.km.provisioner.process.pid))
+
+    client.on_cell_executed = read_peak  # nbclient's hooks; the kernel is alive for every cell
     env = {k: v for k, v in os.environ.items() if k not in ("COURSE_FAST", "MPLBACKEND")}
     env["COURSE_OFFLINE"] = "1"
     start, status = time.perf_counter(), "ok"
@@ -64,7 +67,7 @@ def measure(path: Path, timeout: float = 1200, write: bool = False) -> tuple[int
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-    return (peak[0] if peak else 0), seconds, status
+    return peak[0], seconds, status
 
 
 def main(argv: list[str] | None = None) -> int:
