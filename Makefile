@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
           --nbval-sanitize-with tests/nbval_sanitize.cfg
 # Both cores: two pytest workers; a notebook (or a test module) stays on one worker, in order.
-PARALLEL ?= -n 2 --dist loadscope
+PARALLEL ?= -n 2 --dist loadscope --no-loadscope-reorder
 NOTEBOOKS ?= notebooks solutions exercises
 
 .PHONY: help install dev lab test unit notebooks exercises execute bench pretrain memory mutate clean

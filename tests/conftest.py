@@ -35,3 +35,20 @@ def frameworks():
     import keras
 
     return mods["torch"], keras
+
+
+def _scope_rank(nodeid: str, slow_scopes: set[str]) -> int:
+    """Longest work first: lecture and solution notebooks, then modules with a slow test,
+    then exercise notebooks, then the many quick unit tests that fill the gaps at the end."""
+    scope = nodeid.split("::")[0]
+    if scope.endswith(".ipynb"):
+        return 2 if scope.startswith("exercises/") else 0
+    return 1 if scope in slow_scopes else 3
+
+
+def pytest_collection_modifyitems(config, items):
+    # make test runs two pytest-xdist workers that take whole modules or notebooks (--dist loadscope
+    # --no-loadscope-reorder) in this order: scheduling the long ones first keeps one worker from
+    # idling while the other finishes a long module that happened to come last.
+    slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: _scope_rank(item.nodeid, slow))  # stable: order within a scope kept

@@ -17,6 +17,7 @@ def splits():
     return experiment.make_splits(N_TRAIN, N_TEST, SIZE, seed=SEED)
 
 
+@pytest.mark.slow
 def test_held_out_photo_backgrounds_buy_accuracy_on_photo_backgrounds(splits):
     control, augmented = experiment.train_many(splits, [("control", SEED), ("photos", SEED)], workers=2,
                                                epochs=EPOCHS)

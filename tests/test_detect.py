@@ -63,6 +63,7 @@ def detector():
     return detect.HogFaceDetector().fit()
 
 
+@pytest.mark.slow
 def test_detector_finds_the_astronauts_face(detector):
     astronaut = bundled.photo("astronaut")
     haar_box = opencv_detect(astronaut, "frontalface_default", 1.1, 5)

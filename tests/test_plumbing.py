@@ -13,6 +13,7 @@ LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\]|absl::In
 TF_FIRST_OP = "tf = mods['tensorflow']; print(float(tf.reduce_sum(tf.ones(3))))"
 
 
+@pytest.mark.slow
 def test_plain_tensorflow_import_writes_log_lines_to_stderr():
     # the control: without the helper, TensorFlow's C++ start-up lines reach descriptor 2
     r = run_python("import torch, torchvision\nimport tensorflow as tf\ntf.config.list_physical_devices()\n",

@@ -8,8 +8,10 @@ from course_utils.data.handpose import CLASSES
 from course_utils.transfer import strategies
 from course_utils.transfer.classifier import hands_all_backgrounds
 
-FROZEN_FLOOR = 0.45      # provisional, replaced by the measured value minus a margin
-CLF_FAST_FLOOR = 0.50    # provisional, replaced by the measured value minus a margin
+# Measured on the 2-core machine (seed 0, deterministic): frozen 0.589 vs scratch 0.333 at 10 images
+# per class (chance 0.333); the fast-mode finished classifier 0.744. Floors about 5 points below.
+FROZEN_FLOOR = 0.54
+CLF_FAST_FLOOR = 0.70
 
 
 def test_per_class_subset_is_balanced_seeded_and_checked():
@@ -30,17 +32,18 @@ def small_hands():
     return hands_all_backgrounds(90, 96, 0), hands_all_backgrounds(45, 96, 1000)
 
 
+@pytest.mark.slow
 def test_transfer_beats_scratch_at_ten_images_per_class(frameworks, small_hands):
     (x, y, _), (xt, yt, _) = small_hands
     idx = strategies.per_class_subset(y, 10, seed=0)
     frozen, _ = strategies.run_strategy("frozen", x[idx], y[idx], xt, yt, epochs=6)
     scratch, _ = strategies.run_strategy("scratch", x[idx], y[idx], xt, yt, epochs=6)
     print(f"MEASURED frozen {frozen:.3f} scratch {scratch:.3f}")
-    # measured FROZEN_MEASURED frozen vs SCRATCH_MEASURED scratch (chance 0.33)
     assert frozen >= FROZEN_FLOOR
-    assert frozen - scratch >= 0.15
+    assert frozen - scratch >= 0.15   # measured +0.256
 
 
+@pytest.mark.slow
 def test_finished_classifier_meets_its_floor_in_fast_mode(frameworks):
     from course_utils.transfer.classifier import predict, train_handpose_classifier
 
@@ -52,7 +55,6 @@ def test_finished_classifier_meets_its_floor_in_fast_mode(frameworks):
     assert probs.shape == (180, 3) and np.allclose(probs.sum(1), 1, atol=1e-5)
     assert clf.accuracy == pytest.approx(np.mean(probs.argmax(1) == clf.test_labels))
     print(f"MEASURED classifier fast {clf.accuracy:.3f} in {clf.seconds:.1f} s")
-    # measured CLF_FAST_MEASURED in fast mode (full mode: 0.845 in the notebook); floor ~3 points below
-    assert clf.accuracy >= CLF_FAST_FLOOR
+    assert clf.accuracy >= CLF_FAST_FLOOR   # measured 0.744 (full mode: 0.845)
     layer_types = [type(layer).__name__ for layer in clf.model.layers]
     assert layer_types[:2] == ["InputLayer", "Rescaling"]  # [0, 255] in, preprocessing inside

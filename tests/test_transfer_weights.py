@@ -42,6 +42,7 @@ def test_shipped_backbone_matches_its_model_cards_source_task_accuracy(framework
     assert abs(acc - result["test_accuracy"]) <= 2 / recipe.n_test
 
 
+@pytest.mark.slow
 def test_fast_pretrain_is_deterministic(tmp_path):
     code = ("from course_utils.transfer import pretrain\n"
             "import json, sys\n"

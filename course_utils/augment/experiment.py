@@ -76,8 +76,8 @@ def apply_policy(images: np.ndarray, masks: np.ndarray, policy, rng: np.random.G
 def small_cnn(n_classes: int = len(CLASSES), width: int = 16):
     """Four conv-BN-ReLU-maxpool stages (width, 2w, 4w, 4w channels), global average pooling, a linear layer.
 
-    Input ``(N, 3, S, S)`` float in [-1, 1]; output ``(N, n_classes)`` logits. About 25 K
-    parameters at ``width=16``.
+    Input ``(N, 3, S, S)`` float in [-1, 1]; output ``(N, n_classes)`` logits. 60,883
+    parameters at ``width=16`` (convolutions 60,336, batch norm 352, linear layer 195).
     """
     from torch import nn
 
