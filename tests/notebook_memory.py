@@ -32,12 +32,14 @@ def peak_rss_bytes(pid: int) -> int:
     raise ValueError(f"/proc/{pid}/status has no VmHWM line")
 
 
-def measure(path: Path, timeout: float = 1200, write: bool = False) -> tuple[int, float, str]:
+def measure(path: Path, timeout: float = 1200, write: bool = False,
+            verbose: bool = False) -> tuple[int, float, str]:
     """Run notebook ``path`` in full mode; return (peak kernel RSS in bytes, seconds, status).
 
     ``write``: on success, also save the executed notebook over ``path`` (its committed outputs,
     widget state included, as ``make execute`` would write them), through a temporary file and
     an atomic rename, so a failed or interrupted run never leaves a half-written notebook.
+    ``verbose``: print each cell that raised the peak by more than 50 MiB.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -48,8 +50,12 @@ def measure(path: Path, timeout: float = 1200, write: bool = False) -> tuple[int
                             resources={"metadata": {"path": str(path.parent)}})
     peak = [0]
 
-    def read_peak(**_) -> None:  # VmHWM is a high-water mark: the read after the last cell is the peak
-        peak[0] = max(peak[0], peak_rss_bytes(client.km.provisioner.process.pid))
+    def read_peak(cell, cell_index, **_) -> None:  # VmHWM is a high-water mark: the last read is the peak
+        now = peak_rss_bytes(client.km.provisioner.process.pid)
+        if verbose and now - peak[0] > 50 * 2**20:  # which cell raised the peak, and by how much
+            print(f"  cell {cell_index:>3}: peak {peak[0] / 2**30:.2f} -> {now / 2**30:.2f} GiB  "
+                  f"{cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ''}", flush=True)
+        peak[0] = max(peak[0], now)
 
     client.on_cell_executed = read_peak  # nbclient's hooks; the kernel is alive for every cell
     env = {k: v for k, v in os.environ.items() if k not in ("COURSE_FAST", "MPLBACKEND")}
@@ -76,11 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit-gib", type=float, default=1.5)
     parser.add_argument("--write", action="store_true",
                         help="save each successfully executed notebook in place (refreshes its outputs)")
+    parser.add_argument("--cells", action="store_true", help="show which cells raise the peak")
     args = parser.parse_args(argv)
     over = []
     print(f"{'notebook':<44}{'peak GiB':>9}{'time s':>8}  status")
     for name in args.notebooks:
-        peak, seconds, status = measure(ROOT / name, write=args.write)
+        peak, seconds, status = measure(ROOT / name, write=args.write, verbose=args.cells)
         gib = peak / 2**30
         flag = "  OVER the limit" if gib > args.limit_gib else ""
         print(f"{name:<44}{gib:>9.2f}{seconds:>8.0f}  {status}{flag}", flush=True)

@@ -1,0 +1,46 @@
+"""`make memory` (tests/notebook_memory.py): the peak it reports is real, and --write is atomic."""
+from __future__ import annotations
+
+import sys
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tests"))
+import notebook_memory  # noqa: E402
+
+
+def _notebook(path, *sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path.read_bytes()
+
+
+def test_peak_counts_a_transient_allocation_and_write_saves_the_outputs(tmp_path):
+    path = tmp_path / "big.ipynb"
+    # 400 MiB touched, then freed: only a high-water mark can see it after the cell
+    _notebook(path, "import numpy as np\nx = np.ones(100 * 2**20, dtype=np.float32)\ndel x", "print('done')")
+    peak, seconds, status = notebook_memory.measure(path, timeout=120, write=True)
+    assert status == "ok" and seconds > 0
+    assert peak >= 400 * 2**20, peak / 2**20
+    saved = nbformat.read(path, as_version=4)
+    assert saved.cells[1].outputs[0]["text"] == "done\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["big.ipynb"]
+
+
+def test_a_failing_notebook_is_reported_and_never_rewritten(tmp_path):
+    path = tmp_path / "bad.ipynb"
+    before = _notebook(path, "print('fine')", "raise ValueError('broken on purpose')")
+    _, _, status = notebook_memory.measure(path, timeout=120, write=True)
+    assert status.startswith("error") and "broken on purpose" in status
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.ipynb"]
+
+
+def test_peak_rss_of_a_missing_process_is_a_clear_error():
+    with pytest.raises(ValueError, match="expected a running process"):
+        notebook_memory.peak_rss_bytes(2**22 + 12345)
