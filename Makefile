@@ -72,9 +72,10 @@ pretrain: $(STAMP) ## regenerate the course-pretrained backbone (deterministic, 
 	COURSE_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python -m course_utils.transfer.pretrain
 
 # A tool for authors, not part of `make test`: each notebook's peak kernel memory in full mode
-# (Binder gives a session ~2 GB: keep every kernel under 1.5 GiB), e.g. make memory NB=notebooks/03_conv_cost.ipynb
+# (Binder gives a session ~2 GB: keep every kernel under 1.5 GiB), e.g. make memory NB=notebooks/03_conv_cost.ipynb;
+# MEMORY_ARGS="--cells" shows which cells raise the peak, "--write" also saves the outputs (like make execute)
 memory: $(STAMP) ## peak kernel memory of each notebook in full mode (NB=... for some)
-	$(BIN)/python tests/notebook_memory.py $(if $(filter command line,$(origin NB)),$(NB))
+	$(BIN)/python tests/notebook_memory.py $(MEMORY_ARGS) $(if $(filter command line,$(origin NB)),$(NB))
 
 # A tool for authors, not part of `make test`: plants bugs in a copy of the repository and
 # lists those no test catches, e.g. make mutate MUTATE_ARGS="--random 80 --seed 1"
