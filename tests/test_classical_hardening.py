@@ -152,3 +152,15 @@ def test_cascade_scan_equals_run_on_brute_force_features(tall_scene):
     assert scanned["positions"].tolist() == positions[accepted].tolist()
     assert scanned["survivors"] == survivors and scanned["evaluations"] == evaluations
     assert scanned["windows"] == len(X)
+
+
+def test_take_rows_equals_indexing_the_concatenation():
+    from course_utils.classical.detect import take_rows
+
+    rng = np.random.default_rng(3)
+    arrays = [rng.random((n, 5)) for n in (4, 0, 7, 1, 3)]
+    index = rng.choice(15, 9, replace=False)
+    assert np.array_equal(take_rows(arrays, index), np.concatenate(arrays)[index])
+    assert take_rows(arrays, np.array([], dtype=int)).shape == (0, 5)
+    with pytest.raises(IndexError, match="out of range for 15 rows"):
+        take_rows(arrays, np.array([15]))
