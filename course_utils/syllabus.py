@@ -46,7 +46,7 @@ SYLLABUS = (
     Lesson("05", "mobilenet_v2", "MobileNet v2 internals",
            "inverted residuals, linear bottlenecks, ShuffleNet's channel shuffle", "2–3", ready=True),
     Lesson("06", "augmentation", "Preprocessing & augmentation",
-           "normalise, denoise, augment with OpenCV, torchvision, imgaug and Keras", "5", ready=True),
+           "normalise, denoise, augment with OpenCV, torchvision, imgaug and Keras", "3", ready=True),
     Lesson("07", "transfer_learning", "Transfer learning",
            "compare backbones and heads, freeze or fine-tune, meet domain shift", "10"),
     Lesson("08", "deployment", "On-device deployment",
