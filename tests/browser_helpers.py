@@ -193,10 +193,9 @@ JS_MARK_CELL = """async ([index, mime]) => {
   nb.widgets[index].node.setAttribute('data-course-test', 'target');
   return index;
 }"""
-JS_SHUTDOWN = """() => {
-  // Ask the server to end this notebook's kernel (its memory is freed for the next notebook) and
-  // go on without waiting ~3 s for a TensorFlow kernel to exit: LabServer.stop() ends any kernel left.
-  void window.jupyterapp.shell.currentWidget.sessionContext.shutdown();
+JS_SHUTDOWN = """async () => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  await nb.sessionContext.shutdown();
 }"""
 
 

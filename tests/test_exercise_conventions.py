@@ -143,9 +143,17 @@ def _is_constant(node: ast.AST, names: set[str]) -> bool:
     return False
 
 
+def as_python(source: str) -> str:
+    """A cell's source as plain Python: IPython syntax (``%pip``, ``!ls``) turned into calls,
+    as the kernel does before running it (the Colab cell uses ``%pip``)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
 def literal_answer_problems(source: str) -> list[str]:
     """Literal expected answers in one visible self-check cell."""
-    tree = ast.parse(source)
+    tree = ast.parse(as_python(source))
     names, problems = _constants(tree), []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -220,7 +228,7 @@ def _hints(nb) -> list[str]:
     hints = []
     for cell in nb.cells:
         if cell.cell_type == "code":
-            for node in ast.walk(ast.parse(cell.source)):
+            for node in ast.walk(ast.parse(as_python(cell.source))):
                 if isinstance(node, ast.keyword) and node.arg == "hint" and isinstance(node.value, ast.Constant):
                     hints.append(str(node.value.value))
         elif "hint" in cell.source.lower() and not _is_answer_cell(cell):
