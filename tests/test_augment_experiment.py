@@ -4,8 +4,8 @@ import pytest
 
 from course_utils.augment import experiment
 
-# The smallest configuration where the gain on photos stands clear of seed noise, run as two processes
-# (about 30 s of wall time on 2 quiet cores). Measured (seed 0, one thread per run, deterministic):
+# The smallest configuration where the gain on photos stands clear of seed noise (about 45 s of CPU
+# time: 19 s for the control, 25 s with the photo backgrounds). Measured (seed 0, one thread per run, deterministic):
 #   control plain 0.960 / color 0.420 / texture 0.360 / photo 0.373
 #   photos  plain 0.840 / color 0.587 / texture 0.427 / photo 0.460
 # At the lecture's size (1,500 images, 15 epochs) seeds 1 and 2 gave +0.133 and +0.087 on photos.
@@ -19,8 +19,8 @@ def splits():
 
 @pytest.mark.slow
 def test_held_out_photo_backgrounds_buy_accuracy_on_photo_backgrounds(splits):
-    control, augmented = experiment.train_many(splits, [("control", SEED), ("photos", SEED)], workers=2,
-                                               epochs=EPOCHS)
+    # one process: under make test the other core is busy with another module anyway
+    control, augmented = (experiment.train(splits, policy, seed=SEED, epochs=EPOCHS) for policy in ("control", "photos"))
     acc = (control.accuracy, augmented.accuracy)
     assert control.accuracy["plain"] >= 0.90, acc      # measured 0.960: the control learnt the task
     assert control.accuracy["photo"] <= 0.42, acc       # measured 0.373: near chance, the shift is real

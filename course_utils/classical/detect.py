@@ -138,7 +138,9 @@ class HogFaceDetector:
             self.svm_ = LinearSVC(C=self.C, max_iter=20000, random_state=self.seed).fit(X, y)
             if round_ == self.mining_rounds:
                 break
-            scans = [self._scan_features(img, box) for img, box in scenes]
+            if round_ == 0:  # the scenes' HOG blocks do not change between rounds: compute them once
+                levels = [self._pyramid_blocks(img) for img, _ in scenes]
+            scans = [self._scan_features(img, box, blocks) for (img, box), blocks in zip(scenes, levels)]
             total = sum(len(scan) for scan in scans)
             if total > self.max_hard_per_round:  # the same draw as concatenating first, without the copy
                 hard = take_rows(scans, rng.choice(total, self.max_hard_per_round, replace=False))
@@ -157,17 +159,22 @@ class HogFaceDetector:
     def _window_blocks(self) -> int:
         return self.window // self.pixels_per_cell - self.cells_per_block + 1
 
-    def _scan_features(self, image, exclude=None) -> np.ndarray:
+    def _pyramid_blocks(self, image) -> list[tuple[float, np.ndarray]]:
+        """``(factor, normalised HOG blocks)`` of every pyramid level of ``image``."""
+        return [(factor, self._level_blocks(level))
+                for factor, level in pyramid(image, self.scale, (self.window, self.window))]
+
+    def _scan_features(self, image, exclude=None, levels=None) -> np.ndarray:
         """Descriptors of the windows of every pyramid level that the current SVM scores
         above -1, i.e. the false positives and the negatives inside the margin (for mining).
 
-        Windows that overlap the box ``exclude`` (x0, y0, x1, y1) are left out.
+        Windows that overlap the box ``exclude`` (x0, y0, x1, y1) are left out. ``levels``:
+        the image's :meth:`_pyramid_blocks`, if already computed.
         """
         from numpy.lib.stride_tricks import sliding_window_view
 
         k, cell, feats = self._window_blocks(), self.pixels_per_cell, []
-        for factor, level in pyramid(image, self.scale, (self.window, self.window)):
-            blocks = self._level_blocks(level)
+        for factor, blocks in (self._pyramid_blocks(image) if levels is None else levels):
             view = sliding_window_view(blocks, (k, k), axis=(0, 1))  # (r, c, b, b, o, k, k)
             view = np.moveaxis(view, (5, 6), (2, 3))
             rows, cols = np.meshgrid(np.arange(view.shape[0]), np.arange(view.shape[1]),
