@@ -1,9 +1,9 @@
 """Peak memory of each notebook's kernel: ``make memory`` (a tool for authors, not a test).
 
 Binder gives a session about 2 GB for everything it runs, so a lesson's kernel should stay
-under 1.5 GiB. Each notebook runs in full, offline mode in a fresh kernel (outputs discarded,
-the file is never written); the peak is the kernel process's high-water mark of resident
-memory, ``VmHWM`` in ``/proc/<pid>/status`` (Linux), read before the kernel shuts down.
+under 1.5 GiB. Each notebook runs in full, offline mode in a fresh kernel (outputs discarded
+and the file left as it is, unless ``--write``); the peak is the kernel process's high-water mark of resident
+memory, ``VmHWM`` in ``/proc/<pid>/status`` (Linux), read after every cell.
 
     python tests/notebook_memory.py [notebooks/03_conv_cost.ipynb ...] [--limit-gib 1.5] [--write]
 
@@ -43,7 +43,7 @@ def measure(path: Path, timeout: float = 1200, write: bool = False,
     """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
@@ -65,6 +65,8 @@ def measure(path: Path, timeout: float = 1200, write: bool = False,
         client.execute(env=env)
     except CellExecutionError as err:
         status = f"error: {str(err).strip().splitlines()[-1][:60]}"
+    except (CellTimeoutError, DeadKernelError) as err:  # a hung or killed kernel: report it, go on
+        status = f"error: {type(err).__name__}"
     seconds = time.perf_counter() - start
     if write and status == "ok":
         tmp = path.with_name(f".{path.name}.partial")

@@ -44,3 +44,12 @@ def test_a_failing_notebook_is_reported_and_never_rewritten(tmp_path):
 def test_peak_rss_of_a_missing_process_is_a_clear_error():
     with pytest.raises(ValueError, match="expected a running process"):
         notebook_memory.peak_rss_bytes(2**22 + 12345)
+
+
+def test_a_kernel_that_dies_is_reported_and_the_notebook_kept(tmp_path):
+    path = tmp_path / "dies.ipynb"
+    before = _notebook(path, "print('fine')", "import os\nos._exit(1)")
+    _, _, status = notebook_memory.measure(path, timeout=60, write=True)
+    assert status == "error: DeadKernelError"
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["dies.ipynb"]

@@ -202,16 +202,17 @@ def train_many(splits: Splits, jobs: list[tuple[str, int]], workers: int = 2, pr
 
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    tick = progress or (lambda _: None)
     if workers == 1:
         runs = []
         for policy, seed in jobs:
             runs.append(train(splits, policy, seed=seed, **kwargs))
-            progress and progress(1)
+            tick(1)
         return runs
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(train, splits, policy, seed=seed, **kwargs) for policy, seed in jobs]
         for future in futures:
-            future.add_done_callback(lambda _: progress and progress(1))
+            future.add_done_callback(lambda _: tick(1))
         return [f.result() for f in futures]
 
 

@@ -23,15 +23,16 @@ PHOTOS = {
     "immunohistochemistry": "stained tissue, 512x512",
     "colorwheel": "a colour wheel, 370x371",
 }
-# name -> what it shows. All are uint8 grayscale (H, W).
 # Photos kept apart from PHOTOS (the hand-pose test backgrounds) for augmentation by
 # background replacement (lesson 06): training on crops of the test photos would be a leak.
+# name -> what it shows; background_photo() returns uint8 RGB (H, W, 3).
 BACKGROUND_PHOTOS = {
     "motorcycle_left": "a motorcycle in a workshop (left view of a stereo pair), 500x741",
     "motorcycle_right": "the same scene from the right camera, 500x741",
     "retina": "a retina, fundus photograph, 1411x1411",
     "logo": "the scikit-image logo on white, 500x500",
 }
+# name -> what it shows. All are uint8 grayscale (H, W).
 TEXTURES = {
     "brick": "a brick wall", "grass": "grass", "gravel": "gravel",
     "camera": "the cameraman (a classic test photo)", "moon": "the lunar surface",
