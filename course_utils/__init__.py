@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from .frameworks import in_child
 from .modes import data_dir, fast_mode, offline_mode, pick
-from .notebook import setup_notebook
+from .notebook import setup_notebook, source_of
 from .seeding import seed_everything
 
 __version__ = "0.1.0"
@@ -30,5 +31,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
 
 
-__all__ = ["data_dir", "fast_mode", "offline_mode", "pick", "seed_everything",
-           "setup_notebook", "show_images", "__version__"]
+__all__ = ["data_dir", "fast_mode", "in_child", "offline_mode", "pick", "seed_everything",
+           "setup_notebook", "show_images", "source_of", "__version__"]

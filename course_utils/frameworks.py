@@ -10,6 +10,11 @@ The course fixes this at install time: ``make install`` and Binder's ``postBuild
 remove ``triton``, which a CPU-only course never uses, and ``tests/test_framework_order.py``
 proves both import orders train in one process. :func:`import_frameworks` is a second
 belt: it imports PyTorch first, which is safe even where triton is still around.
+
+Memory is the other reason to keep the frameworks apart: each one costs a kernel about
+0.5-0.65 GiB the moment it is imported, and Binder gives a whole session about 2 GB. A lesson's
+kernel imports one framework; :func:`in_child` runs the other framework's part in a fresh
+process whose memory goes back to the system when it ends.
 """
 from __future__ import annotations
 
@@ -32,7 +37,7 @@ def triton_installed() -> bool:
 def import_frameworks(*names: str, seed: int | None = None) -> dict[str, ModuleType]:
     """Import the named frameworks (``"torch"``, ``"tensorflow"``) in a safe order.
 
-    PyTorch and torchvision always come first. Returns ``{"torch": torch, "tensorflow": tf}``
+    PyTorch (and torchvision, when TensorFlow or triton is around) always comes first. Returns ``{"torch": torch, "tensorflow": tf}``
     for the names asked for, and seeds them when ``seed`` is given.
 
     >>> mods = import_frameworks("tensorflow", "torch", seed=0)   # doctest: +SKIP
@@ -43,7 +48,8 @@ def import_frameworks(*names: str, seed: int | None = None) -> dict[str, ModuleT
     loaded: dict[str, ModuleType] = {}
     if "torch" in names:
         loaded["torch"] = importlib.import_module("torch")
-        importlib.import_module("torchvision")
+        if "tensorflow" in names or triton_installed():  # the trap needs torchvision loaded before TensorFlow
+            importlib.import_module("torchvision")
     if "tensorflow" in names:
         loaded["tensorflow"] = import_tensorflow_quietly()
     if seed is not None:
@@ -94,6 +100,75 @@ def import_tensorflow_quietly() -> ModuleType:
         importlib.import_module("keras")
         tf.config.list_physical_devices()  # the CUDA probe ("failed call to cuInit") runs here
     return tf
+
+
+def _child_main(conn, module: str, name: str, frameworks: tuple, args: tuple, kwargs: dict) -> None:
+    """Body of :func:`in_child`'s process: import the frameworks quietly, call, send the answer."""
+    try:
+        if frameworks:
+            import_frameworks(*frameworks)
+        mod = importlib.import_module(module)
+        conn.send((True, getattr(mod, name)(*args, **kwargs)))
+    except BaseException as error:  # noqa: BLE001 - every failure goes back to the parent, as text if need be
+        import traceback
+
+        conn.send((False, f"{type(error).__name__}: {error}\n\n{traceback.format_exc()}"))
+    finally:
+        conn.close()
+
+
+def in_child(target: str, *args, frameworks: tuple[str, ...] = (), timeout: float = 600, **kwargs):
+    """Call ``target(*args, **kwargs)`` in a fresh Python process and return its result.
+
+    ``target`` is ``"package.module:function"``, named by text so that the calling process
+    never imports the module (and its framework). ``frameworks``: what the child imports
+    first, through :func:`import_frameworks` (safe order, TensorFlow's start-up log lines
+    silenced). Arguments and result travel by pickle: NumPy arrays, numbers, dataclasses.
+    The child is spawned (a new interpreter, so no thread pool or lock is inherited) and
+    ends when the call returns, giving its memory back.
+
+    Raises ``ValueError`` for a malformed target, ``RuntimeError`` with the child's traceback
+    when the call fails or the child dies, ``TimeoutError`` after ``timeout`` seconds (the
+    child is killed: nothing is left running).
+
+    >>> in_child("course_utils.cost.latency:time_conv_layers", "tensorflow",
+    ...          frameworks=("tensorflow",), batch=1)  # doctest: +SKIP
+    """
+    import multiprocessing
+
+    module, sep, name = target.partition(":")
+    if not (sep and module and name.isidentifier()):
+        raise ValueError(f"target must be 'package.module:function', got {target!r}")
+    if importlib.util.find_spec(module) is None:
+        raise ValueError(f"no module {module!r} to run in a child process")
+    unknown = [f for f in frameworks if f not in KNOWN]
+    if unknown or isinstance(frameworks, str):
+        raise ValueError(f"frameworks must be a tuple of some of {KNOWN}, got {frameworks!r}")
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child_main, args=(send, module, name, tuple(frameworks), args, kwargs), daemon=True)
+    child.start()
+    send.close()  # the child holds the only writer: its exit shows up as end-of-file here
+    answered = False
+    try:
+        if not receive.poll(timeout):
+            raise TimeoutError(f"{target} did not finish within {timeout:g} s; the child process was stopped")
+        try:
+            ok, value = receive.recv()
+            answered = True
+        except EOFError:
+            child.join(5)
+            raise RuntimeError(f"the child process running {target} died (exit code {child.exitcode}) "
+                               f"before it answered") from None
+    finally:
+        child.join(30 if answered else 0)  # an answered child is only exiting: give it time
+        if child.is_alive():
+            child.kill()
+            child.join(5)
+        receive.close()
+    if not ok:
+        raise RuntimeError(f"{target} failed in its child process:\n{value}")
+    return value
 
 
 def imported() -> list[str]:

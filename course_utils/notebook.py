@@ -112,3 +112,29 @@ def setup_notebook(seed: int = DEFAULT_SEED, *, quiet: bool = False) -> None:
         pass
     if not quiet:
         print(banner())
+
+
+def source_of(module: str, name: str) -> str:
+    """The source text of function or class ``name`` in ``module``, read without importing it.
+
+    ``inspect.getsource`` imports the module first; showing a PyTorch class that way would
+    load PyTorch into a kernel that holds only TensorFlow. This reads the file the import
+    system would load and cuts out the definition (decorators included).
+
+    >>> print(source_of("course_utils.timing", "best_of").splitlines()[0])   # doctest: +SKIP
+    def best_of(fn, repeat=3):
+    """
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        raise ValueError(f"expected an importable Python module, got {module!r}")
+    with open(spec.origin, encoding="utf-8") as f:
+        text = f.read()
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            return "\n".join(text.splitlines()[start - 1:node.end_lineno]) + "\n"
+    raise ValueError(f"{module} defines no function or class named {name!r} (re-exported names: "
+                     f"look in the module that defines them)")

@@ -24,18 +24,29 @@ def test_peak_counts_a_transient_allocation_and_write_saves_the_outputs(tmp_path
     path = tmp_path / "big.ipynb"
     # 400 MiB touched, then freed: only a high-water mark can see it after the cell
     _notebook(path, "import numpy as np\nx = np.ones(100 * 2**20, dtype=np.float32)\ndel x", "print('done')")
-    peak, seconds, status = notebook_memory.measure(path, timeout=120, write=True)
-    assert status == "ok" and seconds > 0
+    peak, session, seconds, status = notebook_memory.measure(path, timeout=120, write=True)
+    assert status == "ok" and seconds > 0 and session >= peak
     assert peak >= 400 * 2**20, peak / 2**20
     saved = nbformat.read(path, as_version=4)
     assert saved.cells[1].outputs[0]["text"] == "done\n"
     assert [p.name for p in tmp_path.iterdir()] == ["big.ipynb"]
 
 
+def test_a_child_process_counts_in_the_session_peak_not_in_the_kernels(tmp_path):
+    path = tmp_path / "child.ipynb"
+    # 300 MiB held for 1.5 s by a process the kernel started: the session held it, the kernel did not
+    child = "import numpy as np, time; x = np.ones(75 * 2**20, dtype=np.float32); time.sleep(1.5)"
+    _notebook(path, f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {child!r}], check=True)")
+    peak, session, _, status = notebook_memory.measure(path, timeout=120)
+    assert status == "ok"
+    assert peak < 250 * 2**20, peak / 2**20
+    assert session - peak >= 280 * 2**20, (peak / 2**20, session / 2**20)
+
+
 def test_a_failing_notebook_is_reported_and_never_rewritten(tmp_path):
     path = tmp_path / "bad.ipynb"
     before = _notebook(path, "print('fine')", "raise ValueError('broken on purpose')")
-    _, _, status = notebook_memory.measure(path, timeout=120, write=True)
+    *_, status = notebook_memory.measure(path, timeout=120, write=True)
     assert status.startswith("error") and "broken on purpose" in status
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["bad.ipynb"]
@@ -49,7 +60,7 @@ def test_peak_rss_of_a_missing_process_is_a_clear_error():
 def test_a_kernel_that_dies_is_reported_and_the_notebook_kept(tmp_path):
     path = tmp_path / "dies.ipynb"
     before = _notebook(path, "print('fine')", "import os\nos._exit(1)")
-    _, _, status = notebook_memory.measure(path, timeout=60, write=True)
+    *_, status = notebook_memory.measure(path, timeout=60, write=True)
     assert status == "error: DeadKernelError"
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["dies.ipynb"]

@@ -37,10 +37,10 @@ from .formulas import (Cost, conv2d_cost, conv_output_size, dense_cost, depthwis
                        depthwise_conv_macs, depthwise_separable_cost, pointwise_conv_cost,
                        pointwise_conv_macs, separable_conv_macs, separable_ratio, standard_conv_macs)
 from .table import CONVENTIONS, KINDS, CostTable, LayerCost
-from .walk import compare_tables, count_macs, count_params, profile
+from .walk import compare_tables, count_macs, count_params, profile, profile_builds
 
 __all__ = ["CONVENTIONS", "Cost", "CostTable", "LayerCost", "compare_tables", "conv2d_cost",
            "conv_output_size", "count_macs", "count_params", "dense_cost", "depthwise_conv_cost",
            "depthwise_conv_macs", "depthwise_separable_cost", "mobilenet_v1_table", "pointwise_conv_cost",
-           "pointwise_conv_macs", "profile", "separable_conv_macs", "separable_ratio", "standard_conv_macs"]
+           "pointwise_conv_macs", "profile", "profile_builds", "separable_conv_macs", "separable_ratio", "standard_conv_macs"]
 

@@ -118,6 +118,83 @@ def time_conv_layers(framework: str = "torch", batch: int = 1, size: int = 28, c
             for n in names]
 
 
+def time_conv_layer_batches(framework: str = "torch", batches: tuple[int, ...] = (1, 32),
+                            **layer) -> list[LayerTiming]:
+    """:func:`time_conv_layers` at each batch size in ``batches``, in one process (``layer``:
+    its other arguments). Run through :func:`course_utils.frameworks.in_child`, each framework
+    is timed in a fresh process of its own, with one framework import for all batches."""
+    return [t for b in batches for t in time_conv_layers(framework, batch=b, **layer)]
+
+
+def keras_runner(model, size: int = 224):
+    """``run(x)``: a Keras model's inference on NHWC ``x`` (N, size, size, 3), as NumPy.
+
+    One ``tf.function`` with a fixed image size and any batch, so each batch size is traced
+    once; ``.numpy()`` waits for the result, so a timing covers the whole computation.
+    """
+    import tensorflow as tf
+
+    f = tf.function(lambda t: model(t, training=False),
+                    input_signature=[tf.TensorSpec((None, size, size, 3))])
+    return lambda x: f(x).numpy()
+
+
+def torch_runner(model):
+    """``run(x)``: a PyTorch model's inference on NCHW ``x`` (N, 3, H, W), as NumPy.
+
+    Eval mode (BatchNorm uses its running statistics) and ``inference_mode`` (no autograd
+    bookkeeping): what a deployed model pays for, nothing more.
+    """
+    import torch
+
+    model.eval()
+
+    def run(x):
+        with torch.inference_mode():
+            return model(x).numpy()
+    return run
+
+
+def time_networks(framework: str, builds: dict[str, tuple[str, tuple]], batches: tuple[int, ...] = (1, 32),
+                  repeat: int = 5, size: int = 224, seed: int = 0) -> dict[tuple[str, int], Timing]:
+    """Seconds per batch of course models in one framework: ``{(name, batch): Timing}``.
+
+    ``builds``: ``{name: (builder, args)}``, a builder of ``course_utils.models.keras_models``
+    or ``torch_models`` (same names in both), e.g. ``{"MobileNet v2 1.0": ("mobilenet_v2", (1.0,))}``.
+    Random weights, inference mode (:func:`keras_runner`, :func:`torch_runner`), one untimed
+    call, then ``repeat`` timed ones. The input of batch ``b`` is drawn from
+    ``default_rng([seed, b])``, so both frameworks see the same images. Meant to run in a fresh
+    process per framework (:func:`course_utils.frameworks.in_child`): each framework alone, as
+    an application would run it.
+    """
+    if framework not in ("torch", "tensorflow"):
+        raise ValueError(f"framework must be 'torch' or 'tensorflow', got {framework!r}")
+    if repeat < 1 or not batches or min(batches) < 1:
+        raise ValueError(f"repeat and every batch must be >= 1, got repeat={repeat}, batches={batches}")
+    if framework == "torch":
+        import torch
+
+        from ..models import torch_models as models
+        to_input = lambda x: torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()  # noqa: E731
+        runner = torch_runner
+    else:
+        import keras
+        import tensorflow as tf
+
+        from ..models import keras_models as models
+        to_input = tf.constant
+        runner = lambda m: keras_runner(m, size)  # noqa: E731
+    timings = {}
+    for name, (builder, args) in builds.items():
+        run = runner(getattr(models, builder)(*args))
+        for b in batches:
+            x = to_input(np.random.default_rng([seed, b]).uniform(-1, 1, (b, size, size, 3)).astype(np.float32))
+            timings[(name, b)] = time_calls(lambda: run(x), repeat=repeat)
+        if framework == "tensorflow":
+            keras.backend.clear_session()
+    return timings
+
+
 def torch_matmul_peak(n: int = 2048, repeat: int = 10) -> float:
     """float32 matrix multiply in PyTorch (oneDNN/MKL), best GFLOP/s: often above NumPy's BLAS."""
     return 2 * n**3 / matmul_speed(n, repeat, "torch").best / 1e9
@@ -154,5 +231,5 @@ def keras_timing(model, batch: int = 32, repeat: int = 5) -> Timing:
     return time_calls(lambda: f(x).numpy(), repeat=repeat, warmup=2)
 
 
-__all__ = ["LayerTiming", "keras_images_per_second", "keras_timing", "numpy_matmul_peak",
-           "time_conv_layers", "torch_matmul_peak"]
+__all__ = ["LayerTiming", "keras_images_per_second", "keras_runner", "keras_timing", "numpy_matmul_peak",
+           "time_conv_layer_batches", "time_conv_layers", "time_networks", "torch_matmul_peak", "torch_runner"]

@@ -50,6 +50,37 @@ def profile(model: Any, input_shape: tuple | None = None, dtype: Any = None) -> 
     raise ValueError(f"expected a Keras model or a torch.nn.Module, got {type(model).__name__}")
 
 
+def profile_builds(models_module: str, builds: list[tuple]) -> list[CostTable]:
+    """Build models from ``course_utils.models.<models_module>`` and profile each one.
+
+    ``models_module``: ``"keras_models"`` or ``"torch_models"``. ``builds``: one
+    ``(builder name, args, kwargs, input_shape)`` per model, e.g.
+    ``("mobilenet_v2", (1.0, (224, 224, 3)), {}, (3, 224, 224))``; ``input_shape`` is one
+    sample's shape for PyTorch, ``None`` for Keras. Returns one :class:`CostTable` per build.
+    Everything in and out is plain data, so a kernel that holds the *other* framework can
+    run this through :func:`course_utils.frameworks.in_child`.
+    """
+    import importlib
+
+    if models_module not in ("keras_models", "torch_models"):
+        raise ValueError(f"models_module must be 'keras_models' or 'torch_models', got {models_module!r}")
+    module = importlib.import_module(f"course_utils.models.{models_module}")
+    tables = []
+    for build in builds:
+        if len(build) != 4:
+            raise ValueError(f"each build is (builder, args, kwargs, input_shape), got {build!r}")
+        name, args, kwargs, input_shape = build
+        builder = getattr(module, name, None)
+        if builder is None or name.startswith("_"):
+            raise ValueError(f"course_utils.models.{models_module} has no builder {name!r}")
+        tables.append(profile(builder(*args, **kwargs), input_shape))
+        if models_module == "keras_models":
+            import keras
+
+            keras.backend.clear_session()  # one model at a time in memory
+    return tables
+
+
 def count_macs(model: Any, input_shape: tuple | None = None) -> int:
     """Multiply-adds of the conv, FC and matmul calls of a Keras model or PyTorch module (one sample)."""
     return profile(model, input_shape).macs

@@ -116,6 +116,15 @@ def layers_with_weights(model: keras.Model) -> list:
     return [layer for layer in model.layers if layer.weights]
 
 
+def weights_as_arrays(model: keras.Model) -> list[tuple[str, str, list]]:
+    """``(layer name, layer class, [NumPy arrays])`` for each layer with weights, in order.
+
+    Plain data that pickles, so a process without TensorFlow can load them, e.g. into the
+    PyTorch port (:func:`course_utils.models.torch_layers.load_keras_weights`).
+    """
+    return [(layer.name, type(layer).__name__, layer.get_weights()) for layer in layers_with_weights(model)]
+
+
 def copy_weights(source: keras.Model, target: keras.Model) -> None:
     """Copy weights layer by layer, in order (layer types and weight shapes must match)."""
     src, dst = layers_with_weights(source), layers_with_weights(target)
@@ -145,5 +154,5 @@ def randomize_batchnorm(model: keras.Model, seed: int = 0) -> None:
 
 
 __all__ = ["channel_shuffle", "inverted_residual", "mobilenet_v2", "shufflenet_unit", "shufflenet_v1",
-           "mobilenet_v1", "copy_weights", "randomize_batchnorm", "depthwise_separable_block",
+           "mobilenet_v1", "copy_weights", "weights_as_arrays", "randomize_batchnorm", "depthwise_separable_block",
            "conv_bn_relu", "full_conv_block"]

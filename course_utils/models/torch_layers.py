@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -75,18 +76,23 @@ def _weighted_modules(model: nn.Module) -> list[nn.Module]:
 def load_keras_weights(model: nn.Module, keras_model) -> nn.Module:
     """Copy a Keras model's weights into a PyTorch model whose layers come in the same order.
 
+    ``keras_model``: a Keras model, or its weights as plain arrays,
+    ``keras_models.weights_as_arrays(model)`` (then this process needs no TensorFlow).
+
     Kernels go from Keras' (kh, kw, in, out) to PyTorch's (out, in, kh, kw); depthwise
     kernels from (kh, kw, C, 1) to (C, 1, kh, kw); Dense or a 1x1 conv on a 1x1 map to
     Linear; BatchNorm gamma, beta, moving mean and variance to weight, bias, running_mean,
     running_var. Raises a ValueError naming the first layer that does not fit.
     """
-    src = [layer for layer in keras_model.layers if layer.weights]
+    if hasattr(keras_model, "layers"):
+        src = [(layer.name, type(layer).__name__, layer.get_weights()) for layer in keras_model.layers if layer.weights]
+    else:
+        src = list(keras_model)
     dst = _weighted_modules(model)
     if len(src) != len(dst):
         raise ValueError(f"Keras model has {len(src)} layers with weights, PyTorch model {len(dst)}")
-    for k_layer, t_layer in zip(src, dst):
-        kind = type(k_layer).__name__
-        w = [torch.from_numpy(v) for v in k_layer.get_weights()]
+    for (k_name, kind, arrays), t_layer in zip(src, dst):
+        w = [torch.from_numpy(np.asarray(v)) for v in arrays]
         if kind == "BatchNormalization" and isinstance(t_layer, nn.BatchNorm2d):
             for target, value in zip((t_layer.weight, t_layer.bias, t_layer.running_mean, t_layer.running_var), w):
                 target.copy_(value)
@@ -101,9 +107,9 @@ def load_keras_weights(model: nn.Module, keras_model) -> nn.Module:
             else:  # grouped convs too: Keras (kh, kw, in/groups, out) -> (out, in/groups, kh, kw)
                 kernel = kernel.permute(3, 2, 0, 1)
         else:
-            raise ValueError(f"cannot load Keras layer {k_layer.name} ({kind}) into {type(t_layer).__name__}")
+            raise ValueError(f"cannot load Keras layer {k_name} ({kind}) into {type(t_layer).__name__}")
         if tuple(kernel.shape) != tuple(t_layer.weight.shape):
-            raise ValueError(f"{k_layer.name}: kernel {tuple(kernel.shape)} does not fit {tuple(t_layer.weight.shape)}")
+            raise ValueError(f"{k_name}: kernel {tuple(kernel.shape)} does not fit {tuple(t_layer.weight.shape)}")
         t_layer.weight.copy_(kernel)
         if len(w) > 1:
             t_layer.bias.copy_(w[1])

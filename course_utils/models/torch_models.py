@@ -10,6 +10,7 @@ Also re-exports ``mobilenet_v2`` and ``shufflenet_v1`` (built in ``torch_mobilen
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -100,7 +101,33 @@ def mobilenet_v1(alpha: float = 1.0, num_classes: int = 1000, dropout: float = 1
     return MobileNetV1(alpha, num_classes, dropout, include_top, tf_padding, separable)
 
 
+def outputs_with_keras_weights(builder: str, weights: list, images, args: tuple = (),
+                               variants: tuple[dict, ...] = ({},)) -> list:
+    """Outputs of PyTorch models that carry a Keras model's weights, as NumPy arrays.
+
+    For each ``variant`` (keyword arguments, e.g. ``{"tf_padding": False}``), build
+    ``builder(*args, **variant)`` (``"mobilenet_v1"``, ``"mobilenet_v2"``, ...), load
+    ``weights`` (``keras_models.weights_as_arrays(model)``), and run ``images``, NHWC float32
+    ``(N, H, W, 3)``, in eval mode: one ``(N, classes)`` array per variant. Plain data in and
+    out, so a kernel that holds only TensorFlow can call it through
+    :func:`course_utils.frameworks.in_child`.
+    """
+    build = {"mobilenet_v1": mobilenet_v1, "mobilenet_v2": mobilenet_v2, "shufflenet_v1": shufflenet_v1}
+    if builder not in build:
+        raise ValueError(f"builder must be one of {sorted(build)}, got {builder!r}")
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"expected NHWC images (N, H, W, 3), got shape {images.shape}")
+    nchw = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
+    outputs = []
+    for variant in variants:
+        model = load_keras_weights(build[builder](*args, **variant).eval(), weights)
+        with torch.no_grad():
+            outputs.append(model(nchw).numpy())
+    return outputs
+
+
 __all__ = ["BN_EPSILON", "BN_MOMENTUM", "InvertedResidual", "MobileNetV2", "ShuffleNetV1", "ShuffleUnit",
            "channel_shuffle", "mobilenet_v2", "shufflenet_v1",
            "MobileNetV1", "mobilenet_v1", "load_keras_weights", "TFSamePad", "DepthwiseSeparable",
-           "ConvBNReLU", "FullConvBlock"]
+           "ConvBNReLU", "FullConvBlock", "outputs_with_keras_weights"]
