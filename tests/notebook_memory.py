@@ -6,10 +6,11 @@ and the file left as it is, unless ``--write``). Two figures:
 
 * the kernel's peak: the kernel process's high-water mark of resident memory, ``VmHWM`` in
   ``/proc/<pid>/status`` (Linux), read after every cell;
-* with children: the largest sum of the resident memory of the kernel and every process it
-  started (the lessons run one framework in the kernel and the other in short-lived child
-  processes, see ``course_utils.frameworks.in_child``), sampled every 50 ms: what the session
-  held at its fullest moment.
+* with children: the largest sum of the proportional set size (PSS: resident memory, with
+  each shared page split among the processes that map it, so a library loaded by three
+  processes counts once) of the kernel and every process it started, sampled every 100 ms.
+  The lessons run one framework in the kernel and the other in short-lived child processes
+  (``course_utils.frameworks.in_child``); this is what the session held at its fullest moment.
 
     python tests/notebook_memory.py [notebooks/03_conv_cost.ipynb ...] [--limit-gib 1.5] [--write]
 
@@ -38,28 +39,42 @@ def peak_rss_bytes(pid: int) -> int:
     raise ValueError(f"/proc/{pid}/status has no VmHWM line")
 
 
-def session_rss_bytes(pid: int) -> int:
-    """Resident memory of process ``pid`` plus all its descendants, in bytes (0 once it is gone)."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    total = 0
-    for p in procs:
+def _children(pid: int) -> list[int]:
+    """Direct children of process ``pid`` (Linux: /proc/<pid>/task/<tid>/children)."""
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
-            total += p.memory_info().rss
-        except psutil.Error:  # a child that ended between the listing and the reading
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:  # a thread or process that just ended
             pass
+    return kids
+
+
+def _pss_bytes(pid: int) -> int:
+    """Proportional set size of one process (``Pss`` in /proc/<pid>/smaps_rollup), 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def session_pss_bytes(pid: int) -> int:
+    """Proportional set size of process ``pid`` plus all its descendants, in bytes (0 once it is gone)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += _pss_bytes(p)
+        todo += _children(p)
     return total
 
 
 class SessionSampler:
-    """Samples :func:`session_rss_bytes` every ``interval`` seconds on a thread; ``peak`` is the largest."""
+    """Samples :func:`session_pss_bytes` every ``interval`` seconds on a thread; ``peak`` is the largest."""
 
-    def __init__(self, pid_of, interval: float = 0.05):
+    def __init__(self, pid_of, interval: float = 0.1):
         import threading
 
         self.pid_of, self.interval, self.peak = pid_of, interval, 0
@@ -70,7 +85,7 @@ class SessionSampler:
         while not self._stop.wait(self.interval):
             pid = self.pid_of()
             if pid:
-                self.peak = max(self.peak, session_rss_bytes(pid))
+                self.peak = max(self.peak, session_pss_bytes(pid))
 
     def __enter__(self):
         self._thread.start()
@@ -83,7 +98,7 @@ class SessionSampler:
 
 def measure(path: Path, timeout: float = 1200, write: bool = False,
             verbose: bool = False) -> tuple[int, int, float, str]:
-    """Run notebook ``path`` in full mode; return (peak kernel RSS, peak kernel + children RSS,
+    """Run notebook ``path`` in full mode; return (peak kernel RSS, peak kernel + children PSS,
     both in bytes, seconds, status).
 
     ``write``: on success, also save the executed notebook over ``path`` (its committed outputs,
@@ -98,14 +113,17 @@ def measure(path: Path, timeout: float = 1200, write: bool = False,
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
-    peak = [0]
+    peak, session_seen = [0], [0]
 
     def read_peak(cell, cell_index, **_) -> None:  # VmHWM is a high-water mark: the last read is the peak
         now = peak_rss_bytes(client.km.provisioner.process.pid)
+        first_line = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
         if verbose and now - peak[0] > 50 * 2**20:  # which cell raised the peak, and by how much
-            print(f"  cell {cell_index:>3}: peak {peak[0] / 2**30:.2f} -> {now / 2**30:.2f} GiB  "
-                  f"{cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ''}", flush=True)
-        peak[0] = max(peak[0], now)
+            print(f"  cell {cell_index:>3}: kernel {peak[0] / 2**30:.2f} -> {now / 2**30:.2f} GiB  {first_line}", flush=True)
+        if verbose and sampler.peak - session_seen[0] > 50 * 2**20:
+            print(f"  cell {cell_index:>3}: + children {session_seen[0] / 2**30:.2f} -> {sampler.peak / 2**30:.2f} GiB  "
+                  f"{first_line}", flush=True)
+        peak[0], session_seen[0] = max(peak[0], now), max(session_seen[0], sampler.peak)
 
     client.on_cell_executed = read_peak  # nbclient's hooks; the kernel is alive for every cell
     env = {k: v for k, v in os.environ.items() if k not in ("COURSE_FAST", "MPLBACKEND")}
@@ -116,7 +134,8 @@ def measure(path: Path, timeout: float = 1200, write: bool = False,
         process = getattr(getattr(client.km, "provisioner", None), "process", None) if client.km else None
         return process.pid if process is not None else None
 
-    with SessionSampler(kernel_pid) as sampler:
+    sampler = SessionSampler(kernel_pid)
+    with sampler:
         try:
             client.execute(env=env)
         except CellExecutionError as err:
@@ -131,7 +150,7 @@ def measure(path: Path, timeout: float = 1200, write: bool = False,
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-    return peak[0], max(sampler.peak, peak[0]), seconds, status
+    return peak[0], sampler.peak, seconds, status
 
 
 def main(argv: list[str] | None = None) -> int:

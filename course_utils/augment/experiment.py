@@ -14,6 +14,8 @@ with crops of photos that no test set uses (:data:`~course_utils.data.bundled.BA
 """
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -184,6 +186,40 @@ def _train(splits, policy, seed, epochs, batch, lr, watch, keep_model, backgroun
     acc = {bg: float(np.mean(preds[bg] == splits.test[bg][1])) for bg in splits.test}
     name = policy if isinstance(policy, str) else "custom"
     return Run(name, seed, history, acc, preds, model if keep_model else None)
+
+
+def _memory_limit_gib(meminfo: str = "/proc/meminfo",
+                      cgroup: tuple[str, ...] = ("/sys/fs/cgroup/memory.max",
+                                                 "/sys/fs/cgroup/memory/memory.limit_in_bytes")) -> float:
+    """The memory this session may use, in GiB: its cgroup's limit (Binder, Docker), else the RAM."""
+    total = float("inf")
+    try:
+        with open(meminfo) as f:
+            total = next(int(line.split()[1]) for line in f if line.startswith("MemTotal:")) / 2**20
+    except (OSError, StopIteration, ValueError):
+        pass
+    for path in cgroup:
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+        except OSError:
+            continue
+        if text.isdigit():  # "max" (cgroup v2) or a huge number (v1) mean: no limit
+            total = min(total, int(text) / 2**30)
+    return total
+
+
+def default_workers(per_run_gib: float = 0.6, reserved_gib: float = 1.5, limit_gib: float | None = None) -> int:
+    """How many training runs to start at once here: one per core, as many as memory allows.
+
+    Each run is a process of its own holding PyTorch (about ``per_run_gib``); ``reserved_gib``
+    stays for the kernel and the rest of the session. Binder (about 2 GB) gets 1; a 2-core
+    machine with memory to spare gets 2. ``limit_gib``: the session's memory (default: read
+    from the cgroup limit, else the machine's RAM).
+    """
+    limit = _memory_limit_gib() if limit_gib is None else limit_gib
+    by_memory = int((limit - reserved_gib) // per_run_gib) if limit != float("inf") else os.cpu_count() or 1
+    return max(1, min(os.cpu_count() or 1, by_memory))
 
 
 def train_many(splits: Splits, jobs: list[tuple[str, int]], workers: int = 2, progress=None,
