@@ -187,6 +187,7 @@ JS_MARK_CELL = """async ([index, mime]) => {
   const nb = window.jupyterapp.shell.currentWidget.content;
   if (index === null) index = nb.widgets.findIndex(c =>
       (c.model.toJSON().outputs || []).some(o => o.data?.[mime]));
+  if (index < 0 || index >= nb.widgets.length) return -1;  // no such cell: the caller's assert says so
   await nb.scrollToItem(index, 'center');
   await new Promise(r => setTimeout(r, 200));
   document.querySelectorAll('[data-course-test]').forEach(n => n.removeAttribute('data-course-test'));
