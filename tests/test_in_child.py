@@ -12,13 +12,17 @@ from conftest import run_python
 from course_utils import in_child, source_of
 
 
-def test_in_child_returns_the_result_and_leaves_the_module_out_of_this_process():
-    r = run_python("import sys\n"
-                   "from course_utils import in_child\n"
-                   "if __name__ == '__main__':\n"
-                   "    print(in_child('colorsys:rgb_to_hsv', 0.0, 0.0, 1.0), 'colorsys' in sys.modules)\n")
+def _fresh_stdout(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (which must exit cleanly)."""
+    r = run_python(code)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.split() == ["(0.6666666666666666,", "1.0,", "1.0)", "False"]
+    return r.stdout
+
+
+def test_in_child_returns_the_result_and_leaves_the_module_out_of_this_process():
+    out = _fresh_stdout("import sys\nfrom course_utils import in_child\nif __name__ == '__main__':\n"
+                        "    print(in_child('colorsys:rgb_to_hsv', 0.0, 0.0, 1.0), 'colorsys' in sys.modules)\n")
+    assert out.split() == ["(0.6666666666666666,", "1.0,", "1.0)", "False"]
 
 
 def test_in_child_passes_arrays_and_keyword_arguments():
@@ -59,12 +63,10 @@ def test_in_child_rejects_a_missing_module_and_unknown_frameworks():
 
 
 def test_source_of_reads_a_definition_without_importing_its_module():
-    r = run_python("import sys\n"
-                   "from course_utils import source_of\n"
-                   "text = source_of('course_utils.models.torch_models', 'DepthwiseSeparable')\n"
-                   "print(text.splitlines()[0]); print('torch' in sys.modules)\n")
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.splitlines() == ["class DepthwiseSeparable(nn.Sequential):", "False"]
+    out = _fresh_stdout("import sys\nfrom course_utils import source_of\n"
+                        "text = source_of('course_utils.models.torch_models', 'DepthwiseSeparable')\n"
+                        "print(text.splitlines()[0]); print('torch' in sys.modules)\n")
+    assert out.splitlines() == ["class DepthwiseSeparable(nn.Sequential):", "False"]
 
 
 def test_source_of_equals_inspect_and_rejects_unknown_names():
