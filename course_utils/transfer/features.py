@@ -67,7 +67,8 @@ def train_head_on_features(features: np.ndarray, labels: np.ndarray, classes: in
     x = keras.layers.Dropout(dropout, name="head_dropout")(inputs)
     out = keras.layers.Dense(classes, activation="softmax", name="probs")(x)
     head = keras.Model(inputs, out, name="head")
-    head.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    head.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy", metrics=["accuracy"],
+                 steps_per_execution=32)
     callbacks, val = [], None
     if val_features is not None:
         val = (val_features, val_labels)
