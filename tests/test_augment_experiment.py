@@ -38,7 +38,9 @@ def test_hands_are_learnable_by_a_small_cnn_not_by_a_linear_model_and_shift_with
     linear = RidgeClassifier(alpha=100.0).fit(flat(splits.train), splits.train_labels).score(flat(x_plain), y_plain)
     acc = control.accuracy
     print(f"MEASURED CNN {acc}, linear model on raw pixels {linear:.3f}")
-    assert acc["plain"] >= 0.90, acc      # measured 0.960: the control learnt the task
+    # the floor the hand-pose test had at 3,000 images (measured there 0.983); here measured 0.960
+    # (144 of 150, deterministic: one thread, fixed seeds), so it holds with one image to spare
+    assert acc["plain"] >= 0.95, acc
     assert linear <= acc["plain"] - 0.30, (linear, acc)   # measured: linear 0.453 vs CNN 0.960
     # the same CNN on the backgrounds it never saw: near chance (1/3), the shift is real
     assert acc["photo"] <= 0.42 and acc["texture"] <= acc["plain"] - 0.20, acc  # measured 0.373, 0.360

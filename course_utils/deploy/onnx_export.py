@@ -3,8 +3,8 @@
 ``torch.onnx.export(..., dynamo=True, external_data=False)`` traces the module with
 ``torch.export`` and writes the graph *and* its weights into one ``.onnx`` file (large models
 would otherwise put their weights in a side file). onnxruntime runs it on its CPU execution
-provider. :func:`in_child_process` runs a function in a fresh Python process, so a notebook
-that already holds TensorFlow does not also have to hold PyTorch and onnxruntime.
+provider. A notebook that holds TensorFlow runs this in a child process
+(:func:`course_utils.frameworks.in_child`), so it never holds PyTorch and onnxruntime too.
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import contextlib
 import io
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -65,21 +64,4 @@ class OnnxRunner:
         return self.session.run(None, {self.input_name: np.asarray(x, dtype=np.float32)})[0]
 
 
-def _call(fn: Callable, args: tuple, kwargs: dict):
-    return fn(*args, **kwargs)
-
-
-def in_child_process(fn: Callable, *args, **kwargs):
-    """Run ``fn(*args, **kwargs)`` in a fresh (spawned) Python process and return its result.
-
-    ``fn`` must be importable (a module-level function); its result must pickle. The child's
-    memory (PyTorch, onnxruntime) is returned to the system when it ends.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_call, fn, args, kwargs).result()
-
-
-__all__ = ["OnnxRunner", "export_onnx", "in_child_process"]
+__all__ = ["OnnxRunner", "export_onnx"]

@@ -2,8 +2,8 @@
 
 :func:`keras_and_tflite` converts a Keras model to every TensorFlow Lite precision and measures
 each beside the Keras model itself; :func:`torch_and_onnx` does the same for a torch module and
-its ONNX export (call it through :func:`~course_utils.deploy.onnx_export.in_child_process` to
-keep PyTorch out of a TensorFlow kernel). Both return :class:`~.measure.Measurement` lists.
+its ONNX export (call it through :func:`course_utils.frameworks.in_child` to keep PyTorch out
+of a TensorFlow kernel). Both return :class:`~.measure.Measurement` lists.
 """
 from __future__ import annotations
 
