@@ -2,38 +2,13 @@
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 
-from conftest import run_python
 from course_utils import modes, timing
-from course_utils.frameworks import triton_installed
 
-LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\]|absl::InitializeLog", re.M)
-TF_FIRST_OP = "tf = mods['tensorflow']; print(float(tf.reduce_sum(tf.ones(3))))"
-
-
-@pytest.mark.slow
-def test_plain_tensorflow_import_writes_log_lines_to_stderr():
-    # the control: without the helper, TensorFlow's C++ start-up lines reach descriptor 2
-    # (PyTorch first only where triton makes the other order crash; without it, TensorFlow alone)
-    first = "import torch, torchvision\n" if triton_installed() else ""
-    r = run_python(first + "import tensorflow as tf\ntf.config.list_physical_devices()\n",
-                   env={"TF_CPP_MIN_LOG_LEVEL": "0"})
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert LOG_LINE.search(r.stderr), "expected TensorFlow's start-up log lines; the control no longer shows them"
-
-
-def test_import_frameworks_keeps_tensorflow_start_up_lines_out_of_the_output():
-    r = run_python("from course_utils.frameworks import import_frameworks\n"
-                   "mods = import_frameworks('tensorflow')\n" + TF_FIRST_OP + "\n"
-                   "import sys; print('still-writable', file=sys.stderr)\n",
-                   env={"TF_CPP_MIN_LOG_LEVEL": "0"})
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.strip().splitlines()[-1] == "3.0"
-    assert not LOG_LINE.search(r.stderr), r.stderr[:500]
-    assert r.stderr.strip() == "still-writable"  # descriptor 2 is restored afterwards
+# TensorFlow's quiet import (and its control) are checked in fresh interpreters by
+# tests/test_framework_order.py, which needs them anyway.
 
 
 def test_modes_set_restores_the_learners_value(clean_modes):
