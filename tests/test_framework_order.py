@@ -58,7 +58,8 @@ result = [first, other, draws()]
 """
 # after the import and the draws: descriptor 2 must work again (the training steps that follow
 # may log, e.g. Keras' input pipeline's "NodeDef mentions attribute" line: not start-up lines)
-PRINT_DRAWS = "import json, sys; print('draws', json.dumps(result)); print('still-writable', file=sys.stderr)\n"
+PRINT_DRAWS = ("import gc, json, sys; print('draws', json.dumps(result)); print('frozen', gc.get_freeze_count())\n"
+               "print('still-writable', file=sys.stderr)\n")
 
 
 def test_triton_is_not_installed():
@@ -85,6 +86,8 @@ def test_torch_first_trains_both_quietly_and_seeds_draws_like_this_process(frame
     start_up = r.stderr.partition("still-writable")[0]
     assert "still-writable" in r.stderr, r.stderr[-2000:]  # descriptor 2 is restored after the quiet import
     assert start_up.strip() == "" and not LOG_LINE.search(start_up), start_up[:500]
+    # the frameworks' objects (~0.7 million) are frozen: full garbage collections skip them
+    assert int(r.stdout.split("frozen ", 1)[1].split()[0]) > 300_000, r.stdout[-500:]
     # the same seed gives the same torch, TF and Keras draws in a fresh interpreter and in this
     # test process (which has run other tests before); re-seeding repeats them; another seed differs
     a_first, a_other, a_again = json.loads(r.stdout.split("draws ", 1)[1].splitlines()[0])
