@@ -57,11 +57,19 @@ def import_frameworks(*names: str, seed: int | None = None) -> dict[str, ModuleT
         from .seeding import seed_everything
 
         seed_everything(seed)
-    # The frameworks leave ~0.7 million Python objects that live as long as the process. Every
-    # full garbage collection walks them all (0.67 s here), and Keras' clear_session() runs one
-    # per call; frozen (moved to a generation the collector skips) they cost nothing (10 ms).
-    gc.freeze()
+    _freeze_what_is_loaded()
     return loaded
+
+
+def _freeze_what_is_loaded() -> None:
+    """Move every object tracked so far to a generation the garbage collector skips.
+
+    The frameworks leave ~0.7 million Python objects that live as long as the process. Every
+    full collection walks them all (0.67 s here), and Keras' ``clear_session()`` runs one per
+    call; frozen, they cost nothing (10 ms). Only objects alive now are frozen: what the
+    lesson allocates later is collected as usual.
+    """
+    gc.freeze()
 
 
 @contextlib.contextmanager
@@ -104,6 +112,7 @@ def import_tensorflow_quietly() -> ModuleType:
         tf = importlib.import_module("tensorflow")
         importlib.import_module("keras")
         tf.config.list_physical_devices()  # the CUDA probe ("failed call to cuInit") runs here
+    _freeze_what_is_loaded()
     return tf
 
 
