@@ -37,18 +37,38 @@ def frameworks():
     return mods["torch"], keras
 
 
-def _scope_rank(nodeid: str, slow_scopes: set[str]) -> int:
-    """Longest work first: lecture and solution notebooks, then modules with a slow test,
-    then exercise notebooks, then the many quick unit tests that fill the gaps at the end."""
+# CPU seconds of the heaviest scopes (modules, notebooks) under `make test`, measured on the 2-core
+# machine (2026-11-28, fast mode). Used only to order the work: a stale or missing entry costs balance
+# between the two workers, never correctness. Scopes not listed are guessed by kind (below).
+MEASURED_CPU_SECONDS = {
+    "tests/test_augment_experiment.py": 66, "tests/test_transfer_training.py": 57,
+    "notebooks/01_hog_svm.ipynb": 51, "notebooks/05_mobilenet_v2.ipynb": 51, "tests/test_browser.py": 51,
+    "tests/test_transfer_weights.py": 49, "notebooks/02_viola_jones.ipynb": 45, "tests/test_mobilenet_v2.py": 43,
+    "tests/test_framework_order.py": 40, "notebooks/06_augmentation.ipynb": 37, "notebooks/03_conv_cost.ipynb": 35,
+    "notebooks/04_mobilenet_v1.ipynb": 33, "tests/test_exercises.py": 32, "tests/test_cost_keras.py": 22,
+    "tests/test_detect.py": 22, "tests/test_cost.py": 21, "tests/test_augment.py": 20,
+    "solutions/06_augmentation_exercises.ipynb": 20, "tests/test_mobilenet_v1.py": 17,
+    "solutions/04_mobilenet_v1_exercises.ipynb": 13, "solutions/03_conv_cost_exercises.ipynb": 13,
+    "exercises/03_conv_cost_exercises.ipynb": 13, "exercises/04_mobilenet_v1_exercises.ipynb": 12,
+    "exercises/06_augmentation_exercises.ipynb": 12, "tests/test_in_child.py": 10,
+    "solutions/05_mobilenet_v2_exercises.ipynb": 10,
+}
+
+
+def _scope_cost(nodeid: str, slow_scopes: set[str]) -> float:
+    """Measured CPU seconds of the scope, else a guess by kind: a lecture or solution notebook
+    or a module with a slow test 30, an exercise notebook 8, a module of quick unit tests 1."""
     scope = nodeid.split("::")[0]
+    if scope in MEASURED_CPU_SECONDS:
+        return MEASURED_CPU_SECONDS[scope]
     if scope.endswith(".ipynb"):
-        return 2 if scope.startswith("exercises/") else 0
-    return 1 if scope in slow_scopes else 3
+        return 8 if scope.startswith("exercises/") else 30
+    return 30 if scope in slow_scopes else 1
 
 
 def pytest_collection_modifyitems(config, items):
     # make test runs two pytest-xdist workers that take whole modules or notebooks (--dist loadscope
-    # --no-loadscope-reorder) in this order: scheduling the long ones first keeps one worker from
-    # idling while the other finishes a long module that happened to come last.
+    # --no-loadscope-reorder) in this order: longest first (the LPT rule), so the many quick unit
+    # tests fill the gaps at the end and neither worker idles while the other finishes a long scope.
     slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: _scope_rank(item.nodeid, slow))  # stable: order within a scope kept
+    items.sort(key=lambda item: -_scope_cost(item.nodeid, slow))  # stable: order within a scope kept
