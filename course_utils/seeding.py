@@ -34,7 +34,9 @@ def seed_everything(seed: int = DEFAULT_SEED, *, deterministic: bool = True) -> 
 
         torch.manual_seed(seed)  # seeds the CPU and every CUDA device
         if deterministic:
-            torch.use_deterministic_algorithms(True, warn_only=True)
+            # = use_deterministic_algorithms(True, warn_only=True), without its import of
+            # torch._inductor (2-3 s) to configure torch.compile, which the course never uses
+            torch.set_deterministic_debug_mode("warn")
 
     if "tensorflow" in sys.modules or "keras" in sys.modules:
         import keras

@@ -65,6 +65,10 @@ class LabServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> LabServer:
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> LabServer:
+        """Start the server process without waiting for it (the browser can start meanwhile)."""
         settings = self.home / "settings"
         for name, value in LAB_SETTINGS.items():
             (settings / name).parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +85,10 @@ class LabServer:
             ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"], cwd=ROOT, env=env,
             stdout=open(self.home / "server.log", "w"), stderr=subprocess.STDOUT,
             start_new_session=True)  # its own process group: stop() ends make, jupyter, kernels
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> LabServer:
+        """Wait until the REST API answers; stop the server and raise with its log if it does not."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
@@ -149,12 +157,30 @@ JS_OPEN = """async (path) => {
   await nb.context.ready; await nb.sessionContext.ready;
   return nb.context.path;
 }"""
+JS_CURRENT_PATH = "() => window.jupyterapp.shell.currentWidget?.context?.path ?? null"
 JS_RUN_ALL = """async () => {
   const app = window.jupyterapp, nb = app.shell.currentWidget;
   await app.commands.execute('notebook:clear-all-cell-outputs');
   await app.commands.execute('notebook:run-all-cells');
   await nb.sessionContext.session.kernel.requestKernelInfo();  // the kernel is idle again
 }"""
+JS_START_RUN_ALL = """async (deadlineMs) => {
+  // JS_RUN_ALL on the current notebook, not waited for: the test can open other tabs while it
+  // runs, and JS_AWAIT_RUN waits. Not done within deadlineMs: rejected, so a stuck kernel
+  // fails the test instead of hanging it.
+  const app = window.jupyterapp, nb = app.shell.currentWidget;
+  await nb.context.ready; await nb.sessionContext.ready;
+  await app.commands.execute('notebook:clear-all-cell-outputs');
+  const run = (async () => {
+    await app.commands.execute('notebook:run-all-cells');  // takes its notebook now, synchronously
+    await nb.sessionContext.session.kernel.requestKernelInfo();  // the kernel is idle again
+  })();
+  const late = new Promise((_, no) => setTimeout(
+      () => no(new Error(`${nb.context.path}: run-all not done within ${deadlineMs} ms`)), deadlineMs));
+  window.__courseRun = Promise.race([run, late]);
+  window.__courseRun.catch(() => {});  // reported by JS_AWAIT_RUN, not as an unhandled rejection
+}"""
+JS_AWAIT_RUN = "() => window.__courseRun"
 JS_CELLS = """() => window.jupyterapp.shell.currentWidget.model.toJSON().cells.map(c => ({
   type: c.cell_type, count: c.execution_count ?? null, grade_id: c.metadata?.nbgrader?.grade_id,
   outputs: (c.outputs || []).map(o => ({type: o.output_type,

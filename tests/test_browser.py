@@ -1,7 +1,9 @@
 """The course as a learner sees it: `make lab` in headless Chromium.
 
 One module (it stays on one pytest-xdist worker): one JupyterLab server and one browser page
-for all tests, in order. Chromium comes from the system; without it the module is skipped with
+for all tests, in order. Lecture 03, the slow part, runs all its cells in a tab of its own
+while the welcome notebook and an exercise are checked in other tabs; its widget is checked
+last. Chromium comes from the system; without it the module is skipped with
 an install hint, except under ``CI=true``, where a missing browser fails. A failing test prints
 the path of a screenshot. The server runs in fast, offline mode, never saves a notebook, and is
 shut down (kernels first) at the end.
@@ -13,9 +15,9 @@ import re
 
 import pytest
 
-from browser_helpers import (JS_FIGURES, JS_MARK_CELL, JS_OPEN, JS_RUN_ALL, JS_SET_AND_RUN,
-                             JS_SHUTDOWN, LabServer, cells, chromium_path, error_outputs,
-                             screenshot_on_failure)
+from browser_helpers import (JS_AWAIT_RUN, JS_CURRENT_PATH, JS_FIGURES, JS_MARK_CELL, JS_OPEN,
+                             JS_RUN_ALL, JS_SET_AND_RUN, JS_SHUTDOWN, JS_START_RUN_ALL, LabServer, cells,
+                             chromium_path, error_outputs, screenshot_on_failure)
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -24,6 +26,7 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 EXERCISE = "00_welcome_exercises.ipynb"
 EXERCISE_ID = "ex1"  # the stub `{EXERCISE_ID}-solution` and its self-check `{EXERCISE_ID}-check`
 TIMEOUT_MS = 60_000
+RUN_DEADLINE_MS = 180_000  # lecture 03's run-all takes about 25 s here: past 3 min it is stuck
 # Console lines that are not errors of the course, JupyterLab or the widget manager.
 # JupyterLab's LSP client asks /lsp/status whether the (optional, not installed) jupyter-lsp
 # server extension exists; the 404 is its answer "no".
@@ -32,31 +35,48 @@ BENIGN = re.compile(r"/lsp/status\?")
 
 @pytest.fixture(scope="module")
 def lab():
+    """The server and the browser, started side by side."""
+    from playwright.sync_api import sync_playwright
+
     path = chromium_path()  # skip (or fail under CI=true) before starting anything
-    server = LabServer().start()
+    server = LabServer().launch()
     try:
-        yield path, server
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=path, args=["--no-sandbox"])
+            try:
+                server.wait_ready()
+                yield browser, server
+            finally:
+                browser.close()
     finally:
         server.stop()
 
 
 @pytest.fixture(scope="module")
-def browser_page(lab):
-    from playwright.sync_api import sync_playwright
+def browser_page(lab, request):
+    """The learner's page at the course's default URL, with lecture 03 running in a second tab.
 
-    path, server = lab
+    Lecture 03's run-all is most of this module's time, so it starts as soon as JupyterLab is
+    up and the welcome and exercise tests use the other tabs meanwhile; the widget test, last,
+    waits for it. Yields the page, the server, the collected console problems and the path
+    the default URL opened (before this fixture opened anything else).
+    """
+    browser, server = lab
     problems: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("console", lambda m: m.type == "error" and problems.append(f"{m.text} ({m.location['url']})"))
-        page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
-        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.url}"))
-        try:
-            yield page, server, problems
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.on("console", lambda m: m.type == "error" and problems.append(f"{m.text} ({m.location['url']})"))
+    page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.url}"))
+    with screenshot_on_failure(page, "lab_start"):
+        page.goto(f"{server.url}/?token={server.token}")
+        page.wait_for_function("window.jupyterapp?.shell.currentWidget?.context?.isReady")
+        opened = page.evaluate(JS_CURRENT_PATH)
+        if any(item.name == WIDGET_TEST for item in request.session.items):  # not when deselected
+            assert page.evaluate(JS_OPEN, WIDGET_NOTEBOOK) == WIDGET_NOTEBOOK
+            page.evaluate(JS_START_RUN_ALL, RUN_DEADLINE_MS)
+            page.evaluate(JS_OPEN, opened)  # back to the tab the default URL opened
+    yield page, server, problems, opened
 
 
 def console_errors(problems: list[str]) -> list[str]:
@@ -64,12 +84,10 @@ def console_errors(problems: list[str]) -> list[str]:
 
 
 def test_default_url_opens_the_welcome_notebook(browser_page):
-    page, server, problems = browser_page
+    page, server, problems, opened = browser_page
     with screenshot_on_failure(page, "00_welcome"):
-        page.goto(f"{server.url}/?token={server.token}")
-        page.wait_for_function("window.jupyterapp?.shell.currentWidget?.context?.isReady")
-        assert page.evaluate("window.jupyterapp.shell.currentWidget.context.path") == \
-            "notebooks/00_welcome.ipynb"
+        assert opened == "notebooks/00_welcome.ipynb"
+        assert page.evaluate(JS_CURRENT_PATH) == opened
         title = page.locator(".jp-Notebook .jp-RenderedMarkdown h1").first
         assert title.inner_text().startswith("00 ·")
         widths = page.evaluate(JS_FIGURES)
@@ -79,19 +97,35 @@ def test_default_url_opens_the_welcome_notebook(browser_page):
         assert console_errors(problems) == []
 
 
-def _ensure_lab_open(page, server) -> None:
-    """Open JupyterLab if no earlier test has (so each test also runs alone, e.g. with -k)."""
-    if not page.evaluate("() => Boolean(window.jupyterapp?.shell)"):
-        page.goto(f"{server.url}/?token={server.token}")
-        page.wait_for_function("window.jupyterapp?.shell.currentWidget?.context?.isReady")
+def test_exercise_stub_then_solution_passes(browser_page):
+    page, server, problems, _ = browser_page
+    solution = _solution_source(ROOT / "solutions" / EXERCISE, f"{EXERCISE_ID}-solution")
+    with screenshot_on_failure(page, "00_exercise"):
+        assert page.evaluate(JS_OPEN, f"exercises/{EXERCISE}").endswith(EXERCISE)
+        page.evaluate(JS_RUN_ALL)
+        ids = [c["grade_id"] for c in cells(page)]
+        stub, check = ids.index(f"{EXERCISE_ID}-solution"), ids.index(f"{EXERCISE_ID}-check")
+        assert "not attempted yet" in _text(page, check)
+        assert error_outputs(page) == []
+        page.evaluate(JS_MARK_CELL, [stub, None])
+        editor = page.locator("[data-course-test] .cm-content")
+        editor.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.insert_text(solution)  # as a paste: no auto-indent or bracket closing
+        assert _cell_source(page, stub) == solution
+        page.evaluate(JS_SET_AND_RUN, [stub, None])
+        page.evaluate(JS_SET_AND_RUN, [check, None])
+        assert "✅" in _text(page, check) and "passed" in _text(page, check), _text(page, check)
+        assert error_outputs(page) == []
+        assert console_errors(problems) == []
+        page.evaluate(JS_SHUTDOWN)
 
 
 def test_widget_lecture_runs_and_its_widget_reacts(browser_page):
-    page, server, problems = browser_page
+    page, server, problems, _ = browser_page
     with screenshot_on_failure(page, "03_widget"):
-        _ensure_lab_open(page, server)
-        assert page.evaluate(JS_OPEN, WIDGET_NOTEBOOK) == WIDGET_NOTEBOOK
-        page.evaluate(JS_RUN_ALL)
+        assert page.evaluate(JS_OPEN, WIDGET_NOTEBOOK) == WIDGET_NOTEBOOK  # its tab, in front
+        page.evaluate(JS_AWAIT_RUN)  # started by the fixture; rejects after RUN_DEADLINE_MS
         code = [c for c in cells(page) if c["type"] == "code"]
         assert error_outputs(page) == []
         assert all(c["count"] is not None for c in code), "some code cells did not run"
@@ -111,29 +145,7 @@ def test_widget_lecture_runs_and_its_widget_reacts(browser_page):
         page.evaluate(JS_SHUTDOWN)
 
 
-def test_exercise_stub_then_solution_passes(browser_page):
-    page, server, problems = browser_page
-    solution = _solution_source(ROOT / "solutions" / EXERCISE, f"{EXERCISE_ID}-solution")
-    with screenshot_on_failure(page, "00_exercise"):
-        _ensure_lab_open(page, server)
-        assert page.evaluate(JS_OPEN, f"exercises/{EXERCISE}").endswith(EXERCISE)
-        page.evaluate(JS_RUN_ALL)
-        ids = [c["grade_id"] for c in cells(page)]
-        stub, check = ids.index(f"{EXERCISE_ID}-solution"), ids.index(f"{EXERCISE_ID}-check")
-        assert "not attempted yet" in _text(page, check)
-        assert error_outputs(page) == []
-        page.evaluate(JS_MARK_CELL, [stub, None])
-        editor = page.locator("[data-course-test] .cm-content")
-        editor.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.insert_text(solution)  # as a paste: no auto-indent or bracket closing
-        assert _cell_source(page, stub) == solution
-        page.evaluate(JS_SET_AND_RUN, [stub, None])
-        page.evaluate(JS_SET_AND_RUN, [check, None])
-        assert "✅" in _text(page, check) and "passed" in _text(page, check), _text(page, check)
-        assert error_outputs(page) == []
-        assert console_errors(problems) == []
-        page.evaluate(JS_SHUTDOWN)
+WIDGET_TEST = test_widget_lecture_runs_and_its_widget_reacts.__name__
 
 
 def _notebook(path) -> list[dict]:
