@@ -43,7 +43,7 @@ def frameworks():
 MEASURED_CPU_SECONDS = {
     "tests/test_augment_experiment.py": 66, "tests/test_transfer_training.py": 57,
     "notebooks/01_hog_svm.ipynb": 51, "notebooks/05_mobilenet_v2.ipynb": 51, "tests/test_browser.py": 45,
-    "tests/test_transfer_weights.py": 49, "notebooks/02_viola_jones.ipynb": 45, "tests/test_mobilenet_v2.py": 43,
+    "tests/test_transfer_weights.py": 49, "tests/test_transfer_torch.py": 30, "notebooks/02_viola_jones.ipynb": 45, "tests/test_mobilenet_v2.py": 43,
     "tests/test_framework_order.py": 40, "notebooks/06_augmentation.ipynb": 37, "notebooks/03_conv_cost.ipynb": 35,
     "notebooks/04_mobilenet_v1.ipynb": 33, "tests/test_exercises.py": 32, "tests/test_cost_keras.py": 22,
     "tests/test_detect.py": 22, "tests/test_cost.py": 21, "tests/test_augment.py": 20,

@@ -28,3 +28,27 @@ def transfer_bench() -> list[Row]:
         del model
         keras.backend.clear_session()
     return rows
+
+
+@benchmark("classifier")
+def classifier_bench() -> list[Row]:
+    """Finished hand-pose classifier in PyTorch (48 px, fine-tuned end to end) vs the same recipe from scratch."""
+    from ..frameworks import import_frameworks
+
+    torch = import_frameworks("torch", seed=0)["torch"]
+    from ..timing import time_calls
+    from ..transfer import torch_classifier as tc
+
+    plan = tc.FINETUNE_FULL
+    rows: list[Row] = []
+    for weights, name in (("course", "fine-tuned from the course backbone"), (None, "same recipe from scratch")):
+        result = tc.train_finished_classifier(plan, weights=weights, seed=0)
+        rows += [(f"{name}: training (budget 120 s)", result["seconds"], "s"),
+                 (f"{name}: held-out accuracy ({len(result['predictions'])} hands)", 100 * result["accuracy"], "%")]
+        rows += [(f"  on {bg}", 100 * a, "%") for bg, a in result["per_background"].items()]
+        if weights == "course":
+            one = torch.from_numpy(result["test"][0][:1].transpose(0, 3, 1, 2).astype("float32"))
+            with torch.inference_mode():
+                t = time_calls(lambda: result["model"](one), repeat=50, warmup=5)
+            rows.append((f"{name}: one image, batch 1 (median of 50)", 1e3 * t.median, "ms"))
+    return rows
