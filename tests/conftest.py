@@ -9,6 +9,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# `make test` runs two pytest-xdist workers on two cores. With a thread pool per core in each
+# worker (PyTorch, TensorFlow, OpenMP), threads wait for each other on cores the other worker
+# needs: a PyTorch training test took 54 s of CPU beside the other worker and 26 s alone. So
+# each worker, and every process it starts (notebook kernels, child processes), gets one
+# thread per pool. Set before any framework is imported; a value already set is kept.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        os.environ.setdefault(_name, "1")
 
 
 def run_python(code: str, *, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -38,20 +46,20 @@ def frameworks():
 
 
 # CPU seconds of the heaviest scopes (modules, notebooks) under `make test`, measured on the 2-core
-# machine (2026-11-28, fast mode). Used only to order the work: a stale or missing entry costs balance
+# machine (2026-11-28, fast mode, one thread per pool in each worker). Used only to order the work: a stale or missing entry costs balance
 # between the two workers, never correctness. Scopes not listed are guessed by kind (below).
 MEASURED_CPU_SECONDS = {
-    "tests/test_augment_experiment.py": 66, "tests/test_transfer_training.py": 57,
-    "notebooks/01_hog_svm.ipynb": 51, "notebooks/05_mobilenet_v2.ipynb": 51, "tests/test_browser.py": 45,
-    "tests/test_transfer_weights.py": 49, "tests/test_transfer_torch.py": 30, "notebooks/02_viola_jones.ipynb": 45, "tests/test_mobilenet_v2.py": 43,
-    "tests/test_framework_order.py": 40, "notebooks/06_augmentation.ipynb": 37, "notebooks/03_conv_cost.ipynb": 35,
-    "notebooks/04_mobilenet_v1.ipynb": 33, "tests/test_exercises.py": 32, "tests/test_cost_keras.py": 22,
-    "tests/test_detect.py": 22, "tests/test_cost.py": 21, "tests/test_augment.py": 20,
-    "solutions/06_augmentation_exercises.ipynb": 20, "tests/test_mobilenet_v1.py": 17,
-    "solutions/04_mobilenet_v1_exercises.ipynb": 13, "solutions/03_conv_cost_exercises.ipynb": 13,
-    "exercises/03_conv_cost_exercises.ipynb": 13, "exercises/04_mobilenet_v1_exercises.ipynb": 12,
-    "exercises/06_augmentation_exercises.ipynb": 12, "tests/test_in_child.py": 10,
-    "solutions/05_mobilenet_v2_exercises.ipynb": 10,
+    "tests/test_augment_experiment.py": 63, "tests/test_transfer_training.py": 52,
+    "tests/test_mobilenet_v2.py": 48, "tests/test_transfer_weights.py": 47,
+    "tests/test_browser.py": 44, "notebooks/05_mobilenet_v2.ipynb": 43,
+    "notebooks/01_hog_svm.ipynb": 37, "notebooks/02_viola_jones.ipynb": 35,
+    "notebooks/06_augmentation.ipynb": 34, "tests/test_framework_order.py": 33,
+    "tests/test_exercises.py": 29, "tests/test_transfer_torch.py": 25,
+    "notebooks/04_mobilenet_v1.ipynb": 25, "tests/test_cost_keras.py": 23, "tests/test_augment.py": 20,
+    "notebooks/03_conv_cost.ipynb": 20, "solutions/06_augmentation_exercises.ipynb": 19,
+    "tests/test_detect.py": 18, "tests/test_cost.py": 17, "tests/test_mobilenet_v1.py": 15,
+    "exercises/06_augmentation_exercises.ipynb": 12, "solutions/04_mobilenet_v1_exercises.ipynb": 11,
+    "exercises/04_mobilenet_v1_exercises.ipynb": 11, "tests/test_layout.py": 10,
 }
 
 

@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 import pytest
 
+from course_utils.transfer import finetune as ft
 from course_utils.transfer import torch_classifier as tc
 from course_utils.transfer.classifier import hands_all_backgrounds
 
@@ -53,17 +54,17 @@ def test_weights_reader_says_what_is_wrong(tmp_path, monkeypatch):
 def test_finetune_checks_its_arguments():
     x, y = np.zeros((4, 48, 48, 3), np.uint8), np.array([0, 1, 2, 0])
     with pytest.raises(ValueError, match="weights must be 'course' or None"):
-        tc.finetune_handpose(x, y, x, y, weights="imagenet")
+        ft.finetune_handpose(x, y, x, y, weights="imagenet")
     with pytest.raises(ValueError, match="need as many labels as images"):
-        tc.finetune_handpose(x, y[:3], x, y)
+        ft.finetune_handpose(x, y[:3], x, y)
     with pytest.raises(ValueError, match="need as many labels as images"):
-        tc.finetune_handpose(x, y, x[:0], y[:0])
+        ft.finetune_handpose(x, y, x[:0], y[:0])
 
 
 def test_finetune_repeats_exactly_with_the_same_seed(frameworks):
-    plan = tc.FinetunePlan(per_background=12, val_per_background=6, test_per_background=6, epochs=2)
-    first = tc.train_finished_classifier(plan, seed=2, threads=1)
-    again = tc.train_finished_classifier(plan, seed=2, threads=1)
+    plan = ft.FinetunePlan(per_background=12, val_per_background=6, test_per_background=6, epochs=2)
+    first = ft.train_finished_classifier(plan, seed=2, threads=1)
+    again = ft.train_finished_classifier(plan, seed=2, threads=1)
     assert first["history"]["loss"] == again["history"]["loss"]
     assert np.array_equal(first["predictions"], again["predictions"])
     assert len(first["history"]["val_accuracy"]) == 2 and first["best_epoch"] in (0, 1)
@@ -71,13 +72,13 @@ def test_finetune_repeats_exactly_with_the_same_seed(frameworks):
 
 @pytest.mark.slow
 def test_fine_tuning_beats_scratch_at_small_data_in_fast_mode(frameworks):
-    plan = tc.FINETUNE_FAST
+    plan = ft.FINETUNE_FAST
     x, y, _ = hands_all_backgrounds(plan.per_background, plan.size, 0)
     xv, yv, _ = hands_all_backgrounds(plan.val_per_background, plan.size, 7)
     xt, yt, kt = hands_all_backgrounds(plan.test_per_background, plan.size, 1000)
     # one thread: the suite runs two workers on two cores (two threads each would fight)
-    tuned = tc.finetune_handpose(x, y, xv, yv, plan=plan, weights="course", seed=0, threads=1)
-    scratch = tc.finetune_handpose(x, y, xv, yv, plan=plan, weights=None, seed=0, threads=1)
+    tuned = ft.finetune_handpose(x, y, xv, yv, plan=plan, weights="course", seed=0, threads=1)
+    scratch = ft.finetune_handpose(x, y, xv, yv, plan=plan, weights=None, seed=0, threads=1)
     probs = tc.predict_torch(tuned["model"], xt)
     tuned_acc = float(np.mean(probs.argmax(1) == yt))
     scratch_acc = float(np.mean(tc.predict_torch(scratch["model"], xt).argmax(1) == yt))

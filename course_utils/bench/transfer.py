@@ -37,18 +37,19 @@ def classifier_bench() -> list[Row]:
 
     torch = import_frameworks("torch", seed=0)["torch"]
     from ..timing import time_calls
-    from ..transfer import torch_classifier as tc
+    from ..transfer import finetune
 
-    plan = tc.FINETUNE_FULL
+    plan = finetune.FINETUNE_FULL
     rows: list[Row] = []
-    for weights, name in (("course", "fine-tuned from the course backbone"), (None, "same recipe from scratch")):
-        result = tc.train_finished_classifier(plan, weights=weights, seed=0)
-        rows += [(f"{name}: training (budget 120 s)", result["seconds"], "s"),
-                 (f"{name}: held-out accuracy ({len(result['predictions'])} hands)", 100 * result["accuracy"], "%")]
+    for weights, name in (("course", "fine-tuned"), (None, "from scratch")):
+        result = finetune.train_finished_classifier(plan, weights=weights, seed=0)
+        rows += [(f"hand pose 48 px, {name}: training (budget 120 s)", result["seconds"], "s"),
+                 (f"hand pose 48 px, {name}: held out ({len(result['predictions'])} hands)",
+                  100 * result["accuracy"], "%")]
         rows += [(f"  on {bg}", 100 * a, "%") for bg, a in result["per_background"].items()]
         if weights == "course":
             one = torch.from_numpy(result["test"][0][:1].transpose(0, 3, 1, 2).astype("float32"))
             with torch.inference_mode():
                 t = time_calls(lambda: result["model"](one), repeat=50, warmup=5)
-            rows.append((f"{name}: one image, batch 1 (median of 50)", 1e3 * t.median, "ms"))
+            rows.append((f"hand pose 48 px, {name}: one image (median of 50)", 1e3 * t.median, "ms"))
     return rows

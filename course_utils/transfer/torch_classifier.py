@@ -12,7 +12,6 @@ from __future__ import annotations
 # PyTorch is imported inside each function: importing this module stays light.
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -176,131 +175,6 @@ def train_torch_handpose(x, y, xv, yv, x_test, y_test, *, seed: int = 0, keras_b
             "history": history, "predictions": pred}
 
 
-# --- the finished classifier: the whole course CNN fine-tuned end to end --------------------
-@dataclass(frozen=True)
-class FinetunePlan:
-    """The finished classifier's recipe, with the sizes it was measured at.
-
-    48 px, not 64 or 96: the hands stay recognisable and an epoch costs about half of 64 px's,
-    so the budget buys more epochs, which is what accuracy needed here.
-    """
-    size: int = 48
-    per_background: int = 800      # training hands per background kind (x4 kinds)
-    val_per_background: int = 50   # for choosing the best epoch; never the test set
-    test_per_background: int = 150
-    epochs: int = 8
-    batch: int = 64
-    lr: float = 4e-3               # one-cycle peak
-    weight_decay: float = 1e-4
-    label_smoothing: float = 0.05
-    patience: int = 3              # epochs without a better validation accuracy before stopping
-
-
-FINETUNE_FULL = FinetunePlan()
-FINETUNE_FAST = FinetunePlan(per_background=150, val_per_background=25, test_per_background=50, epochs=3)
-
-
-def finetune_handpose(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, *,
-                      plan: FinetunePlan = FINETUNE_FULL, weights: str | None = "course", seed: int = 0,
-                      progress: bool = False, threads: int | None = None) -> dict:
-    """Fine-tune the whole course CNN with a GAP -> Dropout(0.2) -> Linear head, end to end.
-
-    ``x``: uint8 ``(N, S, S, 3)``; ``y``: int ``(N,)`` in ``0..C-1``; the same for the
-    validation set, which picks the best epoch (its weights are kept) and stops the run after
-    ``plan.patience`` epochs without improvement. ``weights``: ``"course"`` (the shipped
-    backbone) or ``None`` (random initialisation: training from scratch, for comparison).
-    AdamW with a one-cycle learning rate, label smoothing, random horizontal flips (a mirrored
-    hand shows the same gesture), BatchNorm momentum 0.1. ``threads``: PyTorch's thread count
-    for this call (default: unchanged); use 1 when other processes share the cores, since
-    threads waiting for each other burn the CPU the others need. Returns ``{"model": nn.Module taking
-    NCHW float in [0, 255], "seconds", "history": {"loss", "accuracy", "val_accuracy",
-    "seconds"} per epoch, "best_epoch"}``.
-    """
-    import torch
-    from torch import nn
-
-    if weights not in ("course", None):
-        raise ValueError(f"weights must be 'course' or None, got {weights!r}")
-    if len(x) != len(y) or len(x_val) != len(y_val) or len(x) == 0 or len(x_val) == 0:
-        raise ValueError(f"need as many labels as images, and some of each: {len(x)}/{len(y)} training, "
-                         f"{len(x_val)}/{len(y_val)} validation")
-    saved_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        return _finetune(x, y, x_val, y_val, plan, weights, seed, progress)
-    finally:
-        torch.set_num_threads(saved_threads)
-
-
-def _finetune(x, y, x_val, y_val, plan: FinetunePlan, weights, seed: int, progress: bool) -> dict:
-    import torch
-    from torch import nn
-
-    torch.manual_seed(seed)
-    start = time.perf_counter()
-    backbone = torch_course_backbone() if weights == "course" else torch_course_cnn()
-    classes = int(max(np.max(y), np.max(y_val))) + 1
-    head = nn.Sequential(nn.Dropout(0.2), nn.Linear(256, classes))
-    net = nn.Sequential(backbone, nn.AdaptiveAvgPool2d(1), nn.Flatten(), head).to(memory_format=torch.channels_last)
-    images = to_nchw(x).contiguous(memory_format=torch.channels_last)
-    val_images = to_nchw(x_val).contiguous(memory_format=torch.channels_last)
-    labels = torch.as_tensor(y, dtype=torch.long)
-    steps = plan.epochs * -(-len(labels) // plan.batch)
-    opt = torch.optim.AdamW(net.parameters(), lr=plan.lr, weight_decay=plan.weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=plan.lr, total_steps=steps, pct_start=0.15)
-    gen = torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_accuracy": [], "seconds": []}
-    best, best_state, best_epoch = -1.0, None, -1
-    epochs = range(plan.epochs)
-    if progress:
-        from tqdm.auto import tqdm
-
-        epochs = tqdm(epochs, desc="fine-tuning", unit="epoch")
-    for epoch in epochs:
-        net.train()
-        order = torch.randperm(len(labels), generator=gen)
-        loss_sum, correct = 0.0, 0
-        for i in range(0, len(labels), plan.batch):
-            idx = order[i:i + plan.batch]
-            batch = images[idx]
-            flip = torch.rand(len(idx), generator=gen) < 0.5
-            batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
-            out = net(batch)
-            loss = nn.functional.cross_entropy(out, labels[idx], label_smoothing=plan.label_smoothing)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            schedule.step()
-            loss_sum += loss.item() * len(idx)
-            correct += int((out.argmax(1) == labels[idx]).sum())
-        val_acc = float(np.mean(_argmax(net, val_images) == y_val))
-        history["loss"].append(loss_sum / len(labels))
-        history["accuracy"].append(correct / len(labels))
-        history["val_accuracy"].append(val_acc)
-        history["seconds"].append(time.perf_counter() - start)
-        if progress:
-            epochs.set_postfix(loss=f"{history['loss'][-1]:.3f}", val_acc=f"{val_acc:.3f}")
-        if val_acc > best:
-            best, best_epoch = val_acc, epoch
-            best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-        elif epoch - best_epoch >= plan.patience:
-            break
-    net.load_state_dict(best_state)
-    seconds = time.perf_counter() - start
-    return {"model": handpose_module(backbone, head).eval(), "seconds": seconds, "history": history,
-            "best_epoch": best_epoch}
-
-
-def _argmax(net, images, batch: int = 256) -> np.ndarray:
-    """Predicted classes of a network on ``[-1, 1]`` NCHW images, in eval mode."""
-    import torch
-
-    net.eval()
-    with torch.inference_mode():
-        return torch.cat([net(images[i:i + batch]).argmax(1) for i in range(0, len(images), batch)]).numpy()
-
-
 def predict_torch(model, images: np.ndarray, batch: int = 256) -> np.ndarray:
     """Softmax probabilities ``(N, C)`` of a :func:`handpose_module` on uint8 ``(N, S, S, 3)`` images."""
     import torch
@@ -310,26 +184,3 @@ def predict_torch(model, images: np.ndarray, batch: int = 256) -> np.ndarray:
         return torch.cat([torch.softmax(model(to_nchw(images[i:i + batch]) * 127.5 + 127.5), 1)
                           for i in range(0, len(images), batch)]).numpy()
 
-
-def train_finished_classifier(plan: FinetunePlan = FINETUNE_FULL, *, weights: str | None = "course",
-                              seed: int = 0, progress: bool = False, threads: int | None = None) -> dict:
-    """Generate the hands and run :func:`finetune_handpose`: the finished classifier, measured.
-
-    Training hands use ``seed``, validation hands ``seed + 7``, held-out test hands
-    ``seed + 1000`` (as :func:`.classifier.train_handpose_classifier`), each on all four
-    background kinds. Returns :func:`finetune_handpose`'s dict plus ``"accuracy"`` and
-    ``"per_background"`` on the test hands, ``"test"`` = ``(images, labels, background index)``
-    and ``"predictions"``.
-    """
-    from ..data.handpose import BACKGROUNDS
-    from .classifier import hands_all_backgrounds
-
-    x, y, _ = hands_all_backgrounds(plan.per_background, plan.size, seed)
-    xv, yv, _ = hands_all_backgrounds(plan.val_per_background, plan.size, seed + 7)
-    xt, yt, kt = hands_all_backgrounds(plan.test_per_background, plan.size, seed + 1000)
-    result = finetune_handpose(x, y, xv, yv, plan=plan, weights=weights, seed=seed, progress=progress,
-                               threads=threads)
-    pred = predict_torch(result["model"], xt).argmax(1)
-    result.update(accuracy=float(np.mean(pred == yt)), predictions=pred, test=(xt, yt, kt),
-                  per_background={bg: float(np.mean(pred[kt == i] == yt[kt == i])) for i, bg in enumerate(BACKGROUNDS)})
-    return result
