@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 import pytest
 
+from course_utils.data.handpose import CLASSES
 from course_utils.transfer import finetune as ft
 from course_utils.transfer import torch_classifier as tc
 from course_utils.transfer.classifier import hands_all_backgrounds
@@ -92,3 +93,38 @@ def test_fine_tuning_beats_scratch_at_small_data_in_fast_mode(frameworks):
     history = tuned["history"]
     assert tuned["best_epoch"] == int(np.argmax(history["val_accuracy"]))
     assert len(history["loss"]) == len(history["seconds"]) <= plan.epochs
+
+
+def test_saved_classifier_reloads_with_the_same_outputs(frameworks, tmp_path):
+    torch, _ = frameworks
+    plan = ft.FinetunePlan(per_background=6, val_per_background=3, test_per_background=3, epochs=1)
+    trained = ft.train_finished_classifier(plan, seed=3, threads=1)
+    path = ft.save_classifier(trained["model"], tmp_path / "hands.pt", size=plan.size, classes=CLASSES)
+    model, size, classes = ft.load_classifier(path)
+    assert (size, classes) == (plan.size, CLASSES)
+    xt = trained["test"][0]
+    assert np.array_equal(tc.predict_torch(model, xt), tc.predict_torch(trained["model"], xt))
+    assert [p.name for p in tmp_path.iterdir()] == ["hands.pt"]  # no temporary file left
+
+
+def test_loading_anything_else_is_a_clear_error(tmp_path):
+    import torch
+
+    with pytest.raises(FileNotFoundError, match="no classifier file"):
+        ft.load_classifier(tmp_path / "missing.pt")
+    (tmp_path / "text.pt").write_text("not a model")
+    with pytest.raises(ValueError, match="not a saved hand-pose classifier"):
+        ft.load_classifier(tmp_path / "text.pt")
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="expected format"):
+        ft.load_classifier(tmp_path / "other.pt")
+
+
+def test_a_failed_save_leaves_no_file(tmp_path):
+    class Broken:
+        def state_dict(self):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        ft.save_classifier(Broken(), tmp_path / "hands.pt", size=48, classes=("a",))
+    assert list(tmp_path.iterdir()) == []

@@ -1,6 +1,9 @@
 """Lesson 07: the finished hand-pose classifier (training time, accuracy) and the backbones' fps."""
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from . import Row, benchmark
 
 
@@ -36,6 +39,7 @@ def classifier_bench() -> list[Row]:
     from ..frameworks import import_frameworks
 
     torch = import_frameworks("torch", seed=0)["torch"]
+    from ..data.handpose import CLASSES
     from ..timing import time_calls
     from ..transfer import finetune
 
@@ -47,9 +51,14 @@ def classifier_bench() -> list[Row]:
                  (f"hand pose 48 px, {name}: held out ({len(result['predictions'])} hands)",
                   100 * result["accuracy"], "%")]
         rows += [(f"  on {bg}", 100 * a, "%") for bg, a in result["per_background"].items()]
-        if weights == "course":
+        if weights == "course":  # saved, reloaded, and timed on one image as a learner would use it
+            with tempfile.TemporaryDirectory() as folder:
+                path = finetune.save_classifier(result["model"], Path(folder) / "handpose.pt", size=plan.size,
+                                                classes=CLASSES)
+                rows.append(("hand pose 48 px, fine-tuned: saved file", path.stat().st_size / 1024, "KB"))
+                model, _, _ = finetune.load_classifier(path)
             one = torch.from_numpy(result["test"][0][:1].transpose(0, 3, 1, 2).astype("float32"))
             with torch.inference_mode():
-                t = time_calls(lambda: result["model"](one), repeat=50, warmup=5)
+                t = time_calls(lambda: model(one), repeat=50, warmup=5)
             rows.append((f"hand pose 48 px, {name}: one image (median of 50)", 1e3 * t.median, "ms"))
     return rows

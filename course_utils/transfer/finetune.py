@@ -12,8 +12,11 @@ from __future__ import annotations
 
 # PyTorch is imported inside each function: importing this module stays light.
 
+import os
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -130,6 +133,7 @@ def _finetune(x, y, x_val, y_val, plan: FinetunePlan, weights, seed: int, progre
         elif epoch - best_epoch >= plan.patience:
             break
     net.load_state_dict(best_state)
+    net.to(memory_format=torch.contiguous_format)  # as a reloaded copy is: the same outputs, bit for bit
     seconds = time.perf_counter() - start
     return {"model": handpose_module(backbone, head).eval(), "seconds": seconds, "history": history,
             "best_epoch": best_epoch}
@@ -166,3 +170,59 @@ def train_finished_classifier(plan: FinetunePlan = FINETUNE_FULL, *, weights: st
     result.update(accuracy=float(np.mean(pred == yt)), predictions=pred, test=(xt, yt, kt),
                   per_background={bg: float(np.mean(pred[kt == i] == yt[kt == i])) for i, bg in enumerate(BACKGROUNDS)})
     return result
+
+
+FORMAT = "small-and-fast handpose classifier v1"
+
+
+def save_classifier(model, path, *, size: int, classes: tuple[str, ...]) -> Path:
+    """Save a :func:`finetune_handpose` model in PyTorch's own format (``torch.save``): its
+    weights (a state dict of tensors), input size, class names and a format tag.
+
+    Written atomically: a temporary file in the same folder, then ``os.replace``, so a crash
+    never leaves half a file where a good one was. Returns the path.
+    """
+    import io
+
+    import torch
+
+    path = Path(path)
+    buffer = io.BytesIO()
+    torch.save({"format": FORMAT, "size": int(size), "classes": list(classes),
+                "state_dict": model.state_dict()}, buffer)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(buffer.getvalue())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_classifier(path) -> tuple:
+    """Load what :func:`save_classifier` wrote: ``(model in eval mode, size, classes)``.
+
+    Reads tensors only (``weights_only=True``: no code in the file runs). Raises
+    ``FileNotFoundError`` for a missing file and ``ValueError`` for any other file.
+    """
+    import pickle
+    import zipfile
+
+    import torch
+    from torch import nn
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no classifier file {path}")
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, zipfile.BadZipFile, EOFError) as err:
+        raise ValueError(f"{path} is not a saved hand-pose classifier ({type(err).__name__})") from None
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a saved hand-pose classifier (expected format {FORMAT!r})")
+    classes = tuple(saved["classes"])
+    model = handpose_module(torch_course_cnn(), nn.Sequential(nn.Dropout(0.2), nn.Linear(256, len(classes))))
+    model.load_state_dict(saved["state_dict"])
+    return model.eval(), saved["size"], classes
