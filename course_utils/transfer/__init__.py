@@ -2,8 +2,9 @@
 and the finished hand-pose classifier.
 
 Importing this package imports neither TensorFlow nor PyTorch: the framework code lives in
-``backbone``, ``features``, ``heads``, ``strategies``, ``classifier`` and ``torch_classifier``
-and is imported on use. ``glyphs`` (the backbone's source task) is NumPy and OpenCV only.
+``backbone``, ``features``, ``heads``, ``strategies``, ``classifier``, ``torch_classifier`` and
+``finetune`` (the finished classifier: the course CNN fine-tuned end to end in PyTorch) and is
+imported on use. ``glyphs`` (the backbone's source task) is NumPy and OpenCV only.
 """
 from __future__ import annotations
 
