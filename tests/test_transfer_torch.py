@@ -128,3 +128,19 @@ def test_a_failed_save_leaves_no_file(tmp_path):
     with pytest.raises(RuntimeError, match="boom"):
         ft.save_classifier(Broken(), tmp_path / "hands.pt", size=48, classes=("a",))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_keras_twin_gives_the_pytorch_classifiers_outputs(frameworks):
+    _, keras = frameworks
+    from course_utils.transfer.classifier import keras_twin, predict
+
+    plan = ft.FinetunePlan(per_background=6, val_per_background=3, test_per_background=4, epochs=1)
+    trained = ft.train_finished_classifier(plan, seed=4, threads=1)
+    twin = keras_twin(trained["model"], plan.size)
+    xt = trained["test"][0]
+    reference = tc.predict_torch(trained["model"], xt)
+    assert np.allclose(predict(twin, xt), reference, atol=1e-5)
+    assert [type(layer).__name__ for layer in twin.layers][:2] == ["InputLayer", "Rescaling"]
+    with pytest.raises(ValueError, match="not a fine-tuned course-CNN classifier for 4 classes"):
+        keras_twin(trained["model"], plan.size, classes=("a", "b", "c", "d"))
+    keras.backend.clear_session()

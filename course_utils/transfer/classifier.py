@@ -140,3 +140,40 @@ def train_handpose_classifier(*, size: int = 96, seed: int = 0, fast: bool | Non
     seconds = time.perf_counter() - start
     accuracy = float(np.mean(predict(model, x_test).argmax(1) == y_test))
     return HandposeClassifier(model, size, CLASSES, x_test, y_test, accuracy, seconds, k_test, history)
+
+
+def keras_twin(torch_model, size: int, classes: tuple[str, ...] = CLASSES):
+    """The Keras copy of a classifier fine-tuned in PyTorch (:mod:`.finetune`): the same
+    layers and weights in one functional model shaped like :func:`assemble`'s, taking
+    ``(N, size, size, 3)`` float32 in [0, 255] and returning softmax probabilities, so the
+    finished classifier can go where Keras models go (``model.save``, TFLite in lesson 08).
+
+    Kernels go back from PyTorch's ``(out, in, kh, kw)`` to Keras' ``(kh, kw, in, out)``,
+    BatchNorm's weight, bias, running mean and variance to gamma, beta, moving mean and
+    variance, Linear's ``(classes, 256)`` to Dense's ``(256, classes)``.
+    """
+    import keras
+
+    from .backbones import vanilla_cnn
+
+    state = {k: v.detach().cpu().numpy() for k, v in torch_model.state_dict().items()}
+    wanted = [f"backbone.{4 * i}.weight" for i in range(4)] + ["head.1.weight", "head.1.bias"]
+    missing = [k for k in wanted if k not in state]
+    if missing or state["head.1.weight"].shape != (len(classes), 256):
+        raise ValueError(f"not a fine-tuned course-CNN classifier for {len(classes)} classes "
+                         f"(missing {missing or 'nothing'}; head {state.get('head.1.weight', np.empty(0)).shape})")
+    backbone = vanilla_cnn(size)
+    for i in range(4):
+        conv, bn = f"backbone.{4 * i}", f"backbone.{4 * i + 1}"
+        backbone.get_layer(f"conv{i + 1}").set_weights([state[f"{conv}.weight"].transpose(2, 3, 1, 0)])
+        backbone.get_layer(f"bn{i + 1}").set_weights(
+            [state[f"{bn}.{name}"] for name in ("weight", "bias", "running_mean", "running_var")])
+    inputs = keras.Input(shape=(size, size, 3), name="image")
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="to_minus1_1")(inputs)
+    x = backbone(x, training=False)
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    x = keras.layers.Dropout(0.2, name="head_dropout")(x)
+    dense = keras.layers.Dense(len(classes), activation="softmax", name="probs")
+    out = dense(x)
+    dense.set_weights([state["head.1.weight"].T, state["head.1.bias"]])
+    return keras.Model(inputs, out, name="handpose_classifier")
