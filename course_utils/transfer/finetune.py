@@ -63,7 +63,6 @@ def finetune_handpose(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np
     "seconds"} per epoch, "best_epoch"}``.
     """
     import torch
-    from torch import nn
 
     if weights not in ("course", None):
         raise ValueError(f"weights must be 'course' or None, got {weights!r}")
@@ -104,25 +103,10 @@ def _finetune(x, y, x_val, y_val, plan: FinetunePlan, weights, seed: int, progre
 
         epochs = tqdm(epochs, desc="fine-tuning", unit="epoch")
     for epoch in epochs:
-        net.train()
-        order = torch.randperm(len(labels), generator=gen)
-        loss_sum, correct = 0.0, 0
-        for i in range(0, len(labels), plan.batch):
-            idx = order[i:i + plan.batch]
-            batch = images[idx]
-            flip = torch.rand(len(idx), generator=gen) < 0.5
-            batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
-            out = net(batch)
-            loss = nn.functional.cross_entropy(out, labels[idx], label_smoothing=plan.label_smoothing)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            schedule.step()
-            loss_sum += loss.item() * len(idx)
-            correct += int((out.argmax(1) == labels[idx]).sum())
+        loss, accuracy = _one_epoch(net, images, labels, opt, schedule, gen, plan)
         val_acc = float(np.mean(_argmax(net, val_images) == y_val))
-        history["loss"].append(loss_sum / len(labels))
-        history["accuracy"].append(correct / len(labels))
+        history["loss"].append(loss)
+        history["accuracy"].append(accuracy)
         history["val_accuracy"].append(val_acc)
         history["seconds"].append(time.perf_counter() - start)
         if progress:
@@ -137,6 +121,30 @@ def _finetune(x, y, x_val, y_val, plan: FinetunePlan, weights, seed: int, progre
     seconds = time.perf_counter() - start
     return {"model": handpose_module(backbone, head).eval(), "seconds": seconds, "history": history,
             "best_epoch": best_epoch}
+
+
+def _one_epoch(net, images, labels, opt, schedule, gen, plan: FinetunePlan) -> tuple[float, float]:
+    """One pass over the training set in shuffled batches, each hand mirrored with probability
+    1/2; returns the mean training loss and accuracy."""
+    import torch
+    from torch import nn
+
+    net.train()
+    order = torch.randperm(len(labels), generator=gen)
+    loss_sum, correct = 0.0, 0
+    for i in range(0, len(labels), plan.batch):
+        idx = order[i:i + plan.batch]
+        flip = torch.rand(len(idx), generator=gen) < 0.5
+        batch = torch.where(flip[:, None, None, None], images[idx].flip(3), images[idx])
+        out = net(batch)
+        loss = nn.functional.cross_entropy(out, labels[idx], label_smoothing=plan.label_smoothing)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        schedule.step()
+        loss_sum += loss.item() * len(idx)
+        correct += int((out.argmax(1) == labels[idx]).sum())
+    return loss_sum / len(labels), correct / len(labels)
 
 
 def _argmax(net, images, batch: int = 256) -> np.ndarray:
