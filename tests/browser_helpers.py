@@ -158,16 +158,10 @@ JS_OPEN = """async (path) => {
   return nb.context.path;
 }"""
 JS_CURRENT_PATH = "() => window.jupyterapp.shell.currentWidget?.context?.path ?? null"
-JS_RUN_ALL = """async () => {
-  const app = window.jupyterapp, nb = app.shell.currentWidget;
-  await app.commands.execute('notebook:clear-all-cell-outputs');
-  await app.commands.execute('notebook:run-all-cells');
-  await nb.sessionContext.session.kernel.requestKernelInfo();  // the kernel is idle again
-}"""
 JS_START_RUN_ALL = """async (deadlineMs) => {
-  // JS_RUN_ALL on the current notebook, not waited for: the test can open other tabs while it
-  // runs, and JS_AWAIT_RUN waits. Not done within deadlineMs: rejected, so a stuck kernel
-  // fails the test instead of hanging it.
+  // Clear and run every cell of the current notebook, not waited for: the test can open other
+  // tabs while it runs; JS_AWAIT_RUN(path) waits. Not done within deadlineMs: rejected, so a
+  // stuck kernel fails the test instead of hanging it. Returns the notebook's path.
   const app = window.jupyterapp, nb = app.shell.currentWidget;
   await nb.context.ready; await nb.sessionContext.ready;
   await app.commands.execute('notebook:clear-all-cell-outputs');
@@ -177,10 +171,12 @@ JS_START_RUN_ALL = """async (deadlineMs) => {
   })();
   const late = new Promise((_, no) => setTimeout(
       () => no(new Error(`${nb.context.path}: run-all not done within ${deadlineMs} ms`)), deadlineMs));
-  window.__courseRun = Promise.race([run, late]);
-  window.__courseRun.catch(() => {});  // reported by JS_AWAIT_RUN, not as an unhandled rejection
+  const runs = window.__courseRuns ??= {};
+  runs[nb.context.path] = Promise.race([run, late]);
+  runs[nb.context.path].catch(() => {});  // reported by JS_AWAIT_RUN, not as an unhandled rejection
+  return nb.context.path;
 }"""
-JS_AWAIT_RUN = "() => window.__courseRun"
+JS_AWAIT_RUN = "(path) => window.__courseRuns[path]"
 JS_CELLS = """() => window.jupyterapp.shell.currentWidget.model.toJSON().cells.map(c => ({
   type: c.cell_type, count: c.execution_count ?? null, grade_id: c.metadata?.nbgrader?.grade_id,
   outputs: (c.outputs || []).map(o => ({type: o.output_type,

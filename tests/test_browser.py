@@ -16,7 +16,7 @@ import re
 import pytest
 
 from browser_helpers import (JS_AWAIT_RUN, JS_CURRENT_PATH, JS_FIGURES, JS_MARK_CELL, JS_OPEN,
-                             JS_RUN_ALL, JS_SET_AND_RUN, JS_SHUTDOWN, JS_START_RUN_ALL, LabServer, cells,
+                             JS_SET_AND_RUN, JS_SHUTDOWN, JS_START_RUN_ALL, LabServer, cells,
                              chromium_path, error_outputs, screenshot_on_failure)
 from conftest import ROOT
 
@@ -26,7 +26,7 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 EXERCISE = "00_welcome_exercises.ipynb"
 EXERCISE_ID = "ex1"  # the stub `{EXERCISE_ID}-solution` and its self-check `{EXERCISE_ID}-check`
 TIMEOUT_MS = 60_000
-RUN_DEADLINE_MS = 180_000  # lecture 03's run-all takes about 25 s here: past 3 min it is stuck
+RUN_DEADLINE_MS = 180_000  # lecture 03's run-all takes about 25 s here, the exercise's 2 s: past 3 min it is stuck
 # Console lines that are not errors of the course, JupyterLab or the widget manager.
 # JupyterLab's LSP client asks /lsp/status whether the (optional, not installed) jupyter-lsp
 # server extension exists; the 404 is its answer "no".
@@ -74,7 +74,7 @@ def browser_page(lab, request):
         opened = page.evaluate(JS_CURRENT_PATH)
         if any(item.name == WIDGET_TEST for item in request.session.items):  # not when deselected
             assert page.evaluate(JS_OPEN, WIDGET_NOTEBOOK) == WIDGET_NOTEBOOK
-            page.evaluate(JS_START_RUN_ALL, RUN_DEADLINE_MS)
+            assert page.evaluate(JS_START_RUN_ALL, RUN_DEADLINE_MS) == WIDGET_NOTEBOOK
             page.evaluate(JS_OPEN, opened)  # back to the tab the default URL opened
     yield page, server, problems, opened
 
@@ -101,8 +101,10 @@ def test_exercise_stub_then_solution_passes(browser_page):
     page, server, problems, _ = browser_page
     solution = _solution_source(ROOT / "solutions" / EXERCISE, f"{EXERCISE_ID}-solution")
     with screenshot_on_failure(page, "00_exercise"):
-        assert page.evaluate(JS_OPEN, f"exercises/{EXERCISE}").endswith(EXERCISE)
-        page.evaluate(JS_RUN_ALL)
+        path = page.evaluate(JS_OPEN, f"exercises/{EXERCISE}")
+        assert path.endswith(EXERCISE)
+        assert page.evaluate(JS_START_RUN_ALL, RUN_DEADLINE_MS) == path
+        page.evaluate(JS_AWAIT_RUN, path)
         ids = [c["grade_id"] for c in cells(page)]
         stub, check = ids.index(f"{EXERCISE_ID}-solution"), ids.index(f"{EXERCISE_ID}-check")
         assert "not attempted yet" in _text(page, check)
@@ -125,7 +127,7 @@ def test_widget_lecture_runs_and_its_widget_reacts(browser_page):
     page, server, problems, _ = browser_page
     with screenshot_on_failure(page, "03_widget"):
         assert page.evaluate(JS_OPEN, WIDGET_NOTEBOOK) == WIDGET_NOTEBOOK  # its tab, in front
-        page.evaluate(JS_AWAIT_RUN)  # started by the fixture; rejects after RUN_DEADLINE_MS
+        page.evaluate(JS_AWAIT_RUN, WIDGET_NOTEBOOK)  # started by the fixture; rejects after RUN_DEADLINE_MS
         code = [c for c in cells(page) if c["type"] == "code"]
         assert error_outputs(page) == []
         assert all(c["count"] is not None for c in code), "some code cells did not run"

@@ -76,7 +76,7 @@ def test_fine_tuning_beats_scratch_at_small_data_in_fast_mode(frameworks):
     plan = ft.FINETUNE_FAST
     x, y, _ = hands_all_backgrounds(plan.per_background, plan.size, 0)
     xv, yv, _ = hands_all_backgrounds(plan.val_per_background, plan.size, 7)
-    xt, yt, kt = hands_all_backgrounds(plan.test_per_background, plan.size, 1000)
+    xt, yt, _ = hands_all_backgrounds(plan.test_per_background, plan.size, 1000)
     # one thread: the suite runs two workers on two cores (two threads each would fight)
     tuned = ft.finetune_handpose(x, y, xv, yv, plan=plan, weights="course", seed=0, threads=1)
     scratch = ft.finetune_handpose(x, y, xv, yv, plan=plan, weights=None, seed=0, threads=1)

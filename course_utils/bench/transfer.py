@@ -42,6 +42,7 @@ def classifier_bench() -> list[Row]:
     from ..data.handpose import CLASSES
     from ..timing import time_calls
     from ..transfer import finetune
+    from ..transfer.torch_classifier import to_nchw
 
     plan = finetune.FINETUNE_FULL
     rows: list[Row] = []
@@ -57,7 +58,7 @@ def classifier_bench() -> list[Row]:
                                                 classes=CLASSES)
                 rows.append(("hand pose 48 px, fine-tuned: saved file", path.stat().st_size / 1024, "KB"))
                 model, _, _ = finetune.load_classifier(path)
-            one = torch.from_numpy(result["test"][0][:1].transpose(0, 3, 1, 2).astype("float32"))
+            one = to_nchw(result["test"][0][:1], scaled=False)
             with torch.inference_mode():
                 t = time_calls(lambda: model(one), repeat=50, warmup=5)
             rows.append((f"hand pose 48 px, {name}: one image (median of 50)", 1e3 * t.median, "ms"))

@@ -83,13 +83,15 @@ def torchvision_backbone(name: str = "mobilenet_v2", weights: str | None = "DEFA
     return model.features
 
 
-def to_nchw(images: np.ndarray):
-    """uint8 ``(N, H, W, 3)`` in [0, 255] -> float32 tensor ``(N, 3, H, W)`` in [-1, 1]."""
+def to_nchw(images: np.ndarray, *, scaled: bool = True):
+    """uint8 ``(N, H, W, 3)`` in [0, 255] -> float32 tensor ``(N, 3, H, W)`` in [-1, 1]
+    (``scaled=False``: left in [0, 255], what :func:`handpose_module` takes)."""
     import torch
 
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"images must be (N, H, W, 3), got shape {images.shape}")
-    return torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2))).float() / 127.5 - 1.0
+    x = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2))).float()
+    return x / 127.5 - 1.0 if scaled else x
 
 
 def torch_features(backbone, images: np.ndarray, batch: int = 64):
@@ -181,6 +183,6 @@ def predict_torch(model, images: np.ndarray, batch: int = 256) -> np.ndarray:
 
     model.eval()
     with torch.inference_mode():
-        return torch.cat([torch.softmax(model(to_nchw(images[i:i + batch]) * 127.5 + 127.5), 1)
+        return torch.cat([torch.softmax(model(to_nchw(images[i:i + batch], scaled=False)), 1)
                           for i in range(0, len(images), batch)]).numpy()
 
