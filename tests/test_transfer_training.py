@@ -1,19 +1,16 @@
-"""Lesson 07's training results: transfer beats scratch at small data; the finished classifier's floor."""
+"""Lesson 07's strategies: transfer beats scratch at small data; heads train on cached features."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from course_utils.data.handpose import CLASSES
 from course_utils.transfer import strategies
 from course_utils.transfer.classifier import hands_all_backgrounds
 
-# Measured on the 2-core machine (seed 0, deterministic): frozen 0.567 vs scratch 0.333 at 10 images
-# per class (chance 0.333); the fast-mode finished classifier 0.744. Floors set when frozen measured
-# 0.589 (head trained one Keras epoch per pass); rounds of ten passes (features.train_head_on_features)
-# measure 0.567, still above them.
-FROZEN_FLOOR = 0.54
-CLF_FAST_FLOOR = 0.70
+# Measured on the 2-core machine (seed 0, deterministic) at lesson 07's 48 px, with lesson 07's
+# fast-mode data (90 training and 45 held-out hands per background): frozen 0.494 vs scratch 0.333
+# at 10 images per class (chance 0.333). At 96 px (the lesson's first resolution) frozen measured 0.567.
+FROZEN_FLOOR = 0.45
 
 
 def test_per_class_subset_is_balanced_seeded_and_checked():
@@ -26,12 +23,14 @@ def test_per_class_subset_is_balanced_seeded_and_checked():
         strategies.per_class_subset(labels, 6)
     with pytest.raises(ValueError, match="strategy must be one of"):
         strategies.run_strategy("linear_probe", None, None, None, None)
+    with pytest.raises(ValueError, match="skip takes"):
+        strategies.compare_strategies(None, labels, None, labels, skip=[(10, "linear_probe")])
 
 
 @pytest.fixture(scope="module")
 def small_hands():
-    """90 hands per background for training, 45 per background held out (other seeds)."""
-    return hands_all_backgrounds(90, 96, 0), hands_all_backgrounds(45, 96, 1000)
+    """90 hands per background for training, 45 per background held out (other seeds), at 48 px."""
+    return hands_all_backgrounds(90, 48, 0), hands_all_backgrounds(45, 48, 1000)
 
 
 @pytest.mark.slow
@@ -42,24 +41,7 @@ def test_transfer_beats_scratch_at_ten_images_per_class(frameworks, small_hands)
     scratch, _ = strategies.run_strategy("scratch", x[idx], y[idx], xt, yt, epochs=6)
     print(f"MEASURED frozen {frozen:.3f} scratch {scratch:.3f}")
     assert frozen >= FROZEN_FLOOR
-    assert frozen - scratch >= 0.15   # measured +0.234
-
-
-@pytest.mark.slow
-def test_finished_classifier_meets_its_floor_in_fast_mode(frameworks):
-    from course_utils.transfer.classifier import predict, train_handpose_classifier
-
-    clf = train_handpose_classifier(fast=True, seed=0)
-    assert clf.classes == CLASSES and clf.size == 96
-    assert clf.test_images.dtype == np.uint8 and clf.test_images.shape == (180, 96, 96, 3)
-    assert set(np.unique(clf.test_backgrounds)) == {0, 1, 2, 3}
-    probs = predict(clf.model, clf.test_images)
-    assert probs.shape == (180, 3) and np.allclose(probs.sum(1), 1, atol=1e-5)
-    assert clf.accuracy == pytest.approx(np.mean(probs.argmax(1) == clf.test_labels))
-    print(f"MEASURED classifier fast {clf.accuracy:.3f} in {clf.seconds:.1f} s")
-    assert clf.accuracy >= CLF_FAST_FLOOR   # measured 0.744 (full mode: 0.845)
-    layer_types = [type(layer).__name__ for layer in clf.model.layers]
-    assert layer_types[:2] == ["InputLayer", "Rescaling"]  # [0, 255] in, preprocessing inside
+    assert frozen - scratch >= 0.12   # measured +0.161
 
 
 def test_head_trains_in_rounds_of_passes(frameworks):

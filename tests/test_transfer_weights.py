@@ -42,6 +42,18 @@ def test_shipped_backbone_matches_its_model_cards_source_task_accuracy(framework
     assert abs(acc - result["test_accuracy"]) <= 2 / recipe.n_test
 
 
+def test_course_backbone_sizes(frameworks):
+    from course_utils.transfer.backbone import course_backbone
+
+    # the course CNN halves four times (any multiple of 16); ImageNet MobileNets five times (32)
+    assert course_backbone("course", 48).output_shape == (None, 3, 3, 256)
+    for bad in (40, 8, 48.0, True):
+        with pytest.raises(ValueError, match="multiple of 16"):
+            course_backbone("course", bad)
+    with pytest.raises(ValueError, match="multiple of 32"):
+        course_backbone("imagenet", 48)
+
+
 @pytest.mark.slow
 def test_fast_pretrain_is_deterministic(frameworks, tmp_path, monkeypatch):
     # twice in this process (which has run other tests before): the recipe seeds everything itself

@@ -1,7 +1,7 @@
 """A small hand-pose classifier trained here, for tests and for when lesson 07's is not at hand.
 
-Lesson 07 (``course_utils.transfer.classifier.train_handpose_classifier``) trains the course's
-real classifier on a pretrained backbone. Deployment code must not care which model it gets,
+Lesson 07 (``course_utils.transfer.finetune``) trains the course's real classifier from a
+pretrained backbone. Deployment code must not care which model it gets,
 so the tests use this one: a four-layer CNN that trains in seconds on generated hands.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..frameworks import _stderr_silenced, import_tensorflow_quietly
 
 @dataclass
 class SmallClassifier:
-    """Same fields as lesson 07's ``HandposeClassifier``: the model takes (N, size, size, 3)
+    """A trained classifier and its test set: the model takes (N, size, size, 3)
     float32 RGB in [0, 255] and returns (N, 3) softmax probabilities."""
 
     model: object

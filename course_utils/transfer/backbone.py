@@ -58,8 +58,11 @@ def keras_cache_dir() -> Path:
 def _check(weights, size: int) -> None:
     if weights not in WEIGHT_CHOICES:
         raise ValueError(f"weights must be one of {WEIGHT_CHOICES}, got {weights!r}")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 32 or size % 32:
-        raise ValueError(f"size must be a multiple of 32 and >= 32 (pixels per side), got {size!r}")
+    # the course CNN halves its input four times, an ImageNet MobileNet five times
+    step = 32 if weights == "imagenet" else 16
+    if isinstance(size, bool) or not isinstance(size, int) or size < 32 or size % step:
+        raise ValueError(f"size must be a multiple of {step} and >= 32 (pixels per side) for "
+                         f"weights={weights!r}, got {size!r}")
 
 
 def imagenet_available(alpha: float = ALPHA, size: int = SIZE) -> tuple[bool, str]:

@@ -4,9 +4,9 @@ Lesson 07's target is a classifier trained in at most 2 minutes on 2 cores that 
 97% of held-out generated hands right on all four background kinds. Measured here: the course
 backbone fine-tuned with :data:`FINETUNE_FULL` reaches 98.0% on 600 held-out hands after 85-89 s
 of training; the same recipe from random weights, 92.3% (``make bench BENCH=classifier``).
-The first recipe, in Keras at 96 px (:mod:`.classifier`: a head on the frozen backbone's
-cached features, then its last two stages fine-tuned), reached 84.5%: with features from
-another task, the whole network has to move.
+The first recipe, in Keras at 96 px (a head on the frozen backbone's cached features, then
+its last two stages fine-tuned; retired), reached 84.5%: with features from another task,
+the whole network has to move.
 """
 from __future__ import annotations
 
@@ -161,7 +161,7 @@ def train_finished_classifier(plan: FinetunePlan = FINETUNE_FULL, *, weights: st
     """Generate the hands and run :func:`finetune_handpose`: the finished classifier, measured.
 
     Training hands use ``seed``, validation hands ``seed + 7``, held-out test hands
-    ``seed + 1000`` (as :func:`.classifier.train_handpose_classifier`), each on all four
+    ``seed + 1000`` (as lesson 07 does), each on all four
     background kinds. Returns :func:`finetune_handpose`'s dict plus ``"accuracy"`` and
     ``"per_background"`` on the test hands, ``"test"`` = ``(images, labels, background index)``
     and ``"predictions"``.
