@@ -67,6 +67,16 @@ def test_committed_outputs_come_from_a_clean_run(path):
     assert not errors, f"committed error output: {errors[0].get('ename')}"
 
 
+@pytest.mark.parametrize("path", LECTURES + SOLUTIONS, ids=lambda p: p.name)
+def test_every_figure_cell_kept_its_figure(path):
+    # executed with MPLBACKEND=Agg in the environment (as `make test` sets), a kernel draws its
+    # figures into nothing, and the committed notebook silently loses every one of them
+    missing = [c.source.splitlines()[0][:60] for c in read(path).cells
+               if c.cell_type == "code" and "plt.show()" in c.source
+               and not any("image/png" in o.get("data", {}) for o in c.outputs)]
+    assert not missing, f"cells that show a figure but have none committed (re-run without MPLBACKEND): {missing}"
+
+
 # Lines a C++ logger writes straight to the process's stderr: absl/TF ("I0000 00:00:17...
 # cudart_stub.cc:31]", "E0000 ... failed call to cuInit"), glog, and absl's preamble.
 LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\]|absl::InitializeLog|cuInit", re.M)

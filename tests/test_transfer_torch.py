@@ -146,16 +146,25 @@ def test_keras_twin_gives_the_pytorch_classifiers_outputs(frameworks):
     keras.backend.clear_session()
 
 
-def test_lesson_runs_in_a_child_return_plain_data(tmp_path):
-    # what lesson 07's TensorFlow kernel gets back from its PyTorch child: numbers and arrays only
-    from course_utils import in_child
+def test_lesson_runs_return_plain_data(frameworks, tmp_path):
+    # what lesson 07's TensorFlow kernel gets back from its PyTorch child must unpickle without
+    # PyTorch: numbers, lists and NumPy arrays only (in_child itself is tested in test_in_child.py)
+    import pickle
+    import pickletools
+
+    from course_utils.transfer import torch_runs
 
     plan = ft.FinetunePlan(epochs=1)
     x, y, _ = hands_all_backgrounds(12, 48, 0)
     xv, yv, _ = hands_all_backgrounds(3, 48, 7)
     xt, yt, _ = hands_all_backgrounds(6, 48, 1000)
-    run = in_child("course_utils.transfer.torch_runs:finetune_run", x, y, xv, yv, xt, yt, tmp_path,
-                   plan=plan, frameworks=("torch",))
+    run = torch_runs.finetune_run(x, y, xv, yv, xt, yt, tmp_path, plan=plan, threads=1)
+    frozen = torch_runs.frozen_head_run(x, y, xv, yv, xt, yt)
+    for result in (run, frozen):
+        modules = {arg.split()[0] for op, arg, _ in pickletools.genops(pickle.dumps(result))
+                   if op.name in ("GLOBAL", "STACK_GLOBAL") and arg}
+        strings = {arg for op, arg, _ in pickletools.genops(pickle.dumps(result)) if isinstance(arg, str)}
+        assert not any(m.startswith("torch") for m in modules | strings), sorted(modules | strings)[:20]
     assert run["plan"]["epochs"] == 1 and len(run["history"]["loss"]) == 1 and run["best_epoch"] == 0
     assert run["predictions"].shape == (24,) and run["accuracy"] == pytest.approx(np.mean(run["predictions"] == yt))
     assert run["reload_max_diff"] == 0.0 and run["one"].shape == (3,) and run["one"].sum() == pytest.approx(1, abs=1e-5)
@@ -164,7 +173,6 @@ def test_lesson_runs_in_a_child_return_plain_data(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["handpose.pt"]
     _, _, names = ft.load_classifier(tmp_path / "handpose.pt")
     assert names == CLASSES
-    frozen = in_child("course_utils.transfer.torch_runs:frozen_head_run", x, y, xv, yv, xt, yt, frameworks=("torch",))
     assert set(frozen) == {"accuracy", "seconds", "history", "predictions"} and frozen["predictions"].shape == (24,)
 
 
