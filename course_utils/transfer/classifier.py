@@ -29,8 +29,12 @@ def hands_all_backgrounds(per_background: int, size: int, seed: int) -> tuple[np
     return images, labels, kinds
 
 
-def predict(model, images: np.ndarray, batch: int = 128) -> np.ndarray:
-    """Softmax probabilities ``(N, classes)`` for uint8 or float images in [0, 255]."""
+def predict(model, images: np.ndarray, batch: int = 32) -> np.ndarray:
+    """Softmax probabilities ``(N, classes)`` for uint8 or float images in [0, 255].
+
+    Small batches: each eager call holds every layer's activations at once, and at batch 128
+    a kernel's peak memory rose by 0.2 GiB per call for no gain in speed.
+    """
     return np.concatenate([np.asarray(model(images[i:i + batch].astype(np.float32), training=False))
                            for i in range(0, len(images), batch)])
 
