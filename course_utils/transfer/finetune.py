@@ -2,7 +2,7 @@
 
 Lesson 07's target is a classifier trained in at most 2 minutes on 2 cores that gets at least
 97% of held-out generated hands right on all four background kinds. Measured here: the course
-backbone fine-tuned with :data:`FINETUNE_FULL` reaches 98.0% on 600 held-out hands after 85-89 s
+backbone fine-tuned with :data:`FINETUNE_FULL` reaches 98.0% on 600 held-out hands after 72-89 s
 of training; the same recipe from random weights, 92.3% (``make bench BENCH=classifier``).
 The first recipe, in Keras at 96 px (a head on the frozen backbone's cached features, then
 its last two stages fine-tuned; retired), reached 84.5%: with features from another task,
