@@ -103,6 +103,18 @@ def test_widget_handlers_play_and_keep_score():
     assert image.shape == (32, 32, 3) and w.game.score.rounds == 2 and "ms)" in text
 
 
+def test_random_hands_show_every_move_and_replay_with_the_seed():
+    # a hand drawn alone must not always be the first class (make_hands(1, ...) always is)
+    def truths(seed):   # the model always says rock; a miss tells the true move
+        w = GameWidget(Fixed(), size=32, seed=seed)
+        texts = [w.draw()[1] for _ in range(24)]
+        return [t.split("(it was ")[1].split(")")[0] if "❌" in t else "rock" for t in texts]
+
+    first = truths(2)
+    assert set(first) == {"paper", "rock", "scissors"}, first
+    assert truths(2) == first and truths(3) != first
+
+
 @pytest.mark.parametrize("value, words", [
     ((), "nothing was uploaded"), (None, "nothing was uploaded"),
     (({"name": "empty.png", "content": memoryview(b"")},), "the upload is empty"),

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..data.handpose import BACKGROUNDS, make_hands
-from .game import Game, Round, decode_upload
+from .game import MOVES, Game, Round, decode_upload
 
 Classifier = Callable[[np.ndarray], np.ndarray]   # (1, size, size, 3) float32 in [0, 255] -> (1, 3) probabilities
 
@@ -51,12 +51,14 @@ class GameWidget:
     def draw(self) -> tuple[np.ndarray, str]:
         """Generate a random hand, play it; return the image and the message shown."""
         background = self.backgrounds[self.draws % len(self.backgrounds)]
-        images, labels, classes = make_hands(1, self.size, background, seed=self.seed * 100_003 + self.draws)
+        # one hand of each class, then one of them at random: a hand drawn alone is always class 0
+        images, labels, classes = make_hands(len(MOVES), self.size, background, seed=self.seed * 100_003 + self.draws)
+        pick = int(np.random.default_rng((self.seed, self.draws)).integers(len(MOVES)))
         self.draws += 1
-        result = self.play_image(images[0])
-        truth = classes[int(labels[0])]
+        result = self.play_image(images[pick])
+        truth = classes[int(labels[pick])]
         mark = "✅" if truth == result.player else f"❌ (it was {truth})"
-        return images[0], self._say(f"{result.message()} {mark}")
+        return images[pick], self._say(f"{result.message()} {mark}")
 
     def handle_upload(self, value) -> tuple[np.ndarray | None, str]:
         """Play an uploaded file. ``value`` is a FileUpload's value (a tuple of dicts with

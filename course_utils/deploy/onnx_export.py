@@ -46,7 +46,8 @@ def export_onnx(module, path: str | os.PathLike, input_shape: tuple[int, ...]) -
 
 
 class OnnxRunner:
-    """An ``.onnx`` file in an onnxruntime session: ``runner(x)`` maps float32 NCHW to the outputs."""
+    """An ``.onnx`` file in an onnxruntime session: ``runner(x)`` maps float32 NCHW ``(N, C, H, W)``
+    to the outputs ``(N, ...)``; a file traced at batch 1 is called once per image."""
 
     def __init__(self, path: str | os.PathLike, num_threads: int | None = None):
         import onnxruntime as ort
@@ -58,10 +59,16 @@ class OnnxRunner:
         options.intra_op_num_threads = num_threads or os.cpu_count()
         options.log_severity_level = 3   # errors only
         self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        self.input_name = self.session.get_inputs()[0].name
+        first = self.session.get_inputs()[0]
+        self.input_name = first.name
+        # export_onnx traces one sample, so the file's batch axis is fixed at 1 (what a phone runs)
+        self.batch_one = first.shape[0] == 1
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.session.run(None, {self.input_name: np.asarray(x, dtype=np.float32)})[0]
+        x = np.asarray(x, dtype=np.float32)
+        if self.batch_one and len(x) != 1:   # one call per image, like TFLiteRunner
+            return np.concatenate([self(x[i:i + 1]) for i in range(len(x))]) if len(x) else x
+        return self.session.run(None, {self.input_name: x})[0]
 
 
 __all__ = ["OnnxRunner", "export_onnx"]

@@ -1,8 +1,9 @@
-"""A small hand-pose classifier trained here, for tests and for when lesson 07's is not at hand.
+"""A hand-pose classifier built in seconds, for tests and exercises that need *a* trained model.
 
-Lesson 07 (``course_utils.transfer.finetune``) trains the course's real classifier from a
-pretrained backbone. Deployment code must not care which model it gets,
-so the tests use this one: a four-layer CNN that trains in seconds on generated hands.
+Lesson 07 fine-tunes the course's real classifier end to end (about 90 s). Deployment code
+must not care how a model was trained, so tests and exercises use :func:`quick_classifier`:
+the same architecture (the course-pretrained backbone, GAP, Dropout, Dense), with only the
+head trained on features cached once (lesson 07's "frozen" strategy). Keras only.
 """
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data.handpose import BACKGROUNDS, CLASSES, make_hands
-from ..frameworks import _stderr_silenced, import_tensorflow_quietly
+from ..data.handpose import CLASSES
 
 
 @dataclass
@@ -23,56 +23,44 @@ class SmallClassifier:
     model: object
     size: int
     classes: tuple[str, ...]
-    test_images: np.ndarray   # (M, size, size, 3) uint8
+    train_images: np.ndarray  # (N, size, size, 3) uint8: calibration data for int8
+    test_images: np.ndarray   # (M, size, size, 3) uint8, all four backgrounds
     test_labels: np.ndarray   # (M,) int
     accuracy: float
     seconds: float
 
 
-def hands(n: int, size: int, seed: int, backgrounds: tuple[str, ...] = BACKGROUNDS) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` generated hands split evenly over ``backgrounds``: uint8 (n, size, size, 3), labels (n,)."""
-    parts = [make_hands(n // len(backgrounds), size, b, seed=seed + i) for i, b in enumerate(backgrounds)]
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+def quick_classifier(size: int = 48, per_background: int = 60, test_per_background: int = 30,
+                     epochs: int = 100, seed: int = 0) -> SmallClassifier:
+    """The course backbone (frozen, shipped weights) with a Dropout -> Dense(3) head trained on
+    its pooled features of ``4 * per_background`` generated hands (all four backgrounds);
+    tested on ``4 * test_per_background`` others. ``size``: a multiple of 16.
 
-
-def small_cnn(size: int = 48, width: int = 16, seed: int = 0):
-    """Conv(3x3, s2) x 3 with BatchNorm and ReLU6, global average pooling, Dense(3, softmax).
-
-    BatchNorm momentum is 0.9, not Keras' 0.99: a model trained for only a hundred steps
-    would otherwise be evaluated with moving statistics still close to their initial values.
+    Measured at the defaults (48 px, seed 0): 0.733 on the 120 held-out hands, in 5 s on 2 cores.
     """
+    if min(per_background, test_per_background, epochs) < 1:
+        raise ValueError("per_background, test_per_background and epochs must be >= 1, got "
+                         f"{per_background}, {test_per_background}, {epochs}")
+    from ..frameworks import import_tensorflow_quietly
+
     import_tensorflow_quietly()
     import keras
-    from keras import layers
 
-    keras.utils.set_random_seed(seed)
-    inputs = keras.Input((size, size, 3))
-    x = layers.Rescaling(1 / 127.5, offset=-1)(inputs)
-    for i, c in enumerate((width, 2 * width, 4 * width)):
-        x = layers.Conv2D(c, 3, strides=2, padding="same", use_bias=False, name=f"conv{i}")(x)
-        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
-        x = layers.ReLU(6.0)(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    outputs = layers.Dense(len(CLASSES), activation="softmax", name="predictions")(x)
-    return keras.Model(inputs, outputs, name=f"small_cnn_{size}")
+    from ..transfer.backbone import course_backbone
+    from ..transfer.classifier import assemble, hands_all_backgrounds
+    from ..transfer.features import extract_features, train_head_on_features
 
-
-def train_small_classifier(size: int = 48, n_train: int = 1200, n_test: int = 200, epochs: int = 8,
-                           seed: int = 0, backgrounds: tuple[str, ...] = ("plain", "color")) -> SmallClassifier:
-    """Train :func:`small_cnn` on ``n_train`` generated hands on ``backgrounds``; test on ``n_test`` others."""
-    if min(size, n_train, n_test, epochs) < 1:
-        raise ValueError("size, n_train, n_test and epochs must be >= 1")
     start = time.perf_counter()
-    x, y = hands(n_train, size, seed, backgrounds)
-    xt, yt = hands(n_test, size, seed + 1000, backgrounds)
-    model = small_cnn(size, seed=seed)   # imports TensorFlow and Keras
-    import keras
+    keras.utils.set_random_seed(seed)
+    x, y, _ = hands_all_backgrounds(per_background, size, seed)
+    xt, yt, _ = hands_all_backgrounds(test_per_background, size, seed + 1000)
+    backbone = course_backbone("course", size)
+    head, _ = train_head_on_features(extract_features(backbone, x, progress=False), y, len(CLASSES),
+                                     epochs=epochs, seed=seed)
+    model = assemble(backbone, head, size)
+    probs = np.asarray(model(xt.astype(np.float32), training=False))
+    return SmallClassifier(model, size, CLASSES, x, xt, yt, float((probs.argmax(1) == yt).mean()),
+                           time.perf_counter() - start)
 
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
-    with _stderr_silenced():   # tf.data's C++ start-up warnings
-        model.fit(x.astype(np.float32), y, epochs=epochs, batch_size=32, verbose=0, shuffle=True)
-        acc = float((np.asarray(model(xt.astype(np.float32), training=False)).argmax(1) == yt).mean())
-    return SmallClassifier(model, size, CLASSES, xt, yt, acc, time.perf_counter() - start)
 
-
-__all__ = ["SmallClassifier", "hands", "small_cnn", "train_small_classifier"]
+__all__ = ["SmallClassifier", "quick_classifier"]

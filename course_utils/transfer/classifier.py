@@ -79,6 +79,16 @@ def keras_twin(torch_model, size: int, classes: tuple[str, ...] = CLASSES):
     ``(N, size, size, 3)`` float32 in [0, 255] and returning softmax probabilities, so the
     finished classifier can go where Keras models go (``model.save``, TFLite in lesson 08).
 
+    See :func:`keras_twin_from_state` for the same from NumPy arrays (no PyTorch needed).
+    """
+    state = {k: v.detach().cpu().numpy() for k, v in torch_model.state_dict().items()}
+    return keras_twin_from_state(state, size, classes)
+
+
+def keras_twin_from_state(state: dict[str, np.ndarray], size: int, classes: tuple[str, ...] = CLASSES):
+    """:func:`keras_twin` from the PyTorch classifier's state dict as NumPy arrays, so a
+    TensorFlow-only kernel can build it from what a child process sent back.
+
     Kernels go back from PyTorch's ``(out, in, kh, kw)`` to Keras' ``(kh, kw, in, out)``,
     BatchNorm's weight, bias, running mean and variance to gamma, beta, moving mean and
     variance, Linear's ``(classes, 256)`` to Dense's ``(256, classes)``.
@@ -87,16 +97,15 @@ def keras_twin(torch_model, size: int, classes: tuple[str, ...] = CLASSES):
 
     from .backbones import vanilla_cnn
 
-    state = {k: v.detach().cpu().numpy() for k, v in torch_model.state_dict().items()}
     wanted = [f"backbone.{4 * i}.weight" for i in range(4)] + ["head.1.weight", "head.1.bias"]
     missing = [k for k in wanted if k not in state]
-    if missing or state["head.1.weight"].shape != (len(classes), 256):
+    if missing or np.shape(state["head.1.weight"]) != (len(classes), 256):
         raise ValueError(f"not a fine-tuned course-CNN classifier for {len(classes)} classes "
-                         f"(missing {missing or 'nothing'}; head {state.get('head.1.weight', np.empty(0)).shape})")
+                         f"(missing {missing or 'nothing'}; head {np.shape(state.get('head.1.weight', np.empty(0)))})")
     backbone = vanilla_cnn(size)
     for i in range(4):
         conv, bn = f"backbone.{4 * i}", f"backbone.{4 * i + 1}"
-        backbone.get_layer(f"conv{i + 1}").set_weights([state[f"{conv}.weight"].transpose(2, 3, 1, 0)])
+        backbone.get_layer(f"conv{i + 1}").set_weights([np.asarray(state[f"{conv}.weight"]).transpose(2, 3, 1, 0)])
         backbone.get_layer(f"bn{i + 1}").set_weights(
             [state[f"{bn}.{name}"] for name in ("weight", "bias", "running_mean", "running_var")])
     inputs = keras.Input(shape=(size, size, 3), name="image")
@@ -106,5 +115,5 @@ def keras_twin(torch_model, size: int, classes: tuple[str, ...] = CLASSES):
     x = keras.layers.Dropout(0.2, name="head_dropout")(x)
     dense = keras.layers.Dense(len(classes), activation="softmax", name="probs")
     out = dense(x)
-    dense.set_weights([state["head.1.weight"].T, state["head.1.bias"]])
+    dense.set_weights([np.asarray(state["head.1.weight"]).T, state["head.1.bias"]])
     return keras.Model(inputs, out, name="handpose_classifier")
