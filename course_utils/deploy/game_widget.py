@@ -35,6 +35,7 @@ class GameWidget:
             raise ValueError(f"backgrounds must be some of {BACKGROUNDS}, got {backgrounds!r}")
         self.classify, self.size, self.backgrounds = classify, int(size), tuple(backgrounds)
         self.game = Game(seed)
+        self._hands = np.random.default_rng([seed, 1])   # which move the next drawn hand shows
         self.draws = 0
         self.seed = seed
         self.last_message = ""
@@ -53,7 +54,7 @@ class GameWidget:
         background = self.backgrounds[self.draws % len(self.backgrounds)]
         # one hand of each class, then one of them at random: a hand drawn alone is always class 0
         images, labels, classes = make_hands(len(MOVES), self.size, background, seed=self.seed * 100_003 + self.draws)
-        pick = int(np.random.default_rng((self.seed, self.draws)).integers(len(MOVES)))
+        pick = int(np.flatnonzero(labels == self._hands.integers(len(MOVES)))[0])   # the class, uniformly
         self.draws += 1
         result = self.play_image(images[pick])
         truth = classes[int(labels[pick])]
