@@ -46,22 +46,22 @@ def frameworks():
 
 
 # CPU seconds of the heaviest scopes (modules, notebooks) under `make test`, measured on the 2-core
-# machine (2026-11-28, fast mode, one thread per pool in each worker). Used only to order the work: a stale or missing entry costs balance
-# between the two workers, never correctness. Scopes not listed are guessed by kind (below).
+# machine (2026-11-29, fast mode, one thread per pool in each worker, lesson 08 included). Used only
+# to order the work: a stale or missing entry costs balance between the two workers, never correctness. Scopes not listed are guessed by kind (below).
 MEASURED_CPU_SECONDS = {
-    "notebooks/07_transfer_learning.ipynb": 89, "tests/test_augment_experiment.py": 59,
-    "tests/test_transfer_weights.py": 53, "tests/test_browser.py": 45, "tests/test_transfer_torch.py": 34,
-    "notebooks/05_mobilenet_v2.ipynb": 40, "tests/test_mobilenet_v2.py": 40,
-    "notebooks/02_viola_jones.ipynb": 38, "notebooks/01_hog_svm.ipynb": 36,
-    "notebooks/06_augmentation.ipynb": 36, "tests/test_framework_order.py": 32,
-    "tests/test_exercises.py": 30, "solutions/07_transfer_learning_exercises.ipynb": 28,
-    "notebooks/04_mobilenet_v1.ipynb": 27, "tests/test_transfer_training.py": 25,
-    "notebooks/03_conv_cost.ipynb": 23, "tests/test_cost_keras.py": 21,
-    "exercises/07_transfer_learning_exercises.ipynb": 20, "solutions/06_augmentation_exercises.ipynb": 19,
-    "tests/test_cost.py": 19, "tests/test_detect.py": 18, "tests/test_augment.py": 17,
-    "tests/test_mobilenet_v1.py": 14, "solutions/04_mobilenet_v1_exercises.ipynb": 12,
-    "exercises/04_mobilenet_v1_exercises.ipynb": 11, "exercises/06_augmentation_exercises.ipynb": 11,
-    "tests/test_layout.py": 9,
+    "notebooks/07_transfer_learning.ipynb": 84, "notebooks/08_deployment.ipynb": 62,
+    "tests/test_augment_experiment.py": 58, "tests/test_transfer_weights.py": 55, "tests/test_browser.py": 51,
+    "notebooks/05_mobilenet_v2.ipynb": 48, "tests/test_transfer_torch.py": 46,
+    "notebooks/02_viola_jones.ipynb": 42, "notebooks/01_hog_svm.ipynb": 41, "tests/test_mobilenet_v2.py": 40,
+    "notebooks/06_augmentation.ipynb": 38, "tests/test_framework_order.py": 34, "tests/test_exercises.py": 33,
+    "solutions/07_transfer_learning_exercises.ipynb": 33, "notebooks/04_mobilenet_v1.ipynb": 29,
+    "tests/test_deploy_export.py": 25, "notebooks/03_conv_cost.ipynb": 24,
+    "solutions/08_deployment_exercises.ipynb": 23, "tests/test_cost_keras.py": 23, "tests/test_augment.py": 21,
+    "exercises/07_transfer_learning_exercises.ipynb": 21, "solutions/06_augmentation_exercises.ipynb": 19,
+    "tests/test_cost.py": 18, "tests/test_detect.py": 18, "exercises/08_deployment_exercises.ipynb": 15,
+    "tests/test_mobilenet_v1.py": 14, "tests/test_transfer_training.py": 14,
+    "solutions/04_mobilenet_v1_exercises.ipynb": 12, "exercises/04_mobilenet_v1_exercises.ipynb": 12,
+    "exercises/06_augmentation_exercises.ipynb": 11, "tests/test_layout.py": 10,
 }
 
 
