@@ -93,6 +93,19 @@ def test_torch_mobilenet_to_onnx_agrees(frameworks, tmp_path):
     assert onnx.size_kb == pytest.approx(eager.size_kb, rel=0.1)   # the weights, in one file
 
 
+def test_tflite_mobilenet_v1_times_files_of_the_papers_size(frameworks, tmp_path):
+    from course_utils import cost
+    from course_utils.deploy.runtimes import tflite_mobilenet_v1
+
+    out = tflite_mobilenet_v1(0.25, 32, tmp_path, peak_gflops=100.0, quantizations=("float32",), repeat=2)
+    table = cost.mobilenet_v1_table(0.25, 32)   # the paper's layer table, by formula
+    assert list(out) == ["float32"] and out["float32"].macs == table.macs == 1_088_128
+    # 4 bytes per weight (BatchNorm folded into the convolutions' biases): 464,600 weights
+    assert 1.0 <= out["float32"].size_kb * 1024 / (4 * table.params()) <= 1.05
+    assert [p.name for p in tmp_path.iterdir()] == ["mobilenet_v1_0.25_32_float32.tflite"]
+    assert len(out["float32"].latency.times_ms) == 2
+
+
 # --- lesson 07's classifier: PyTorch -> ONNX, PyTorch -> Keras twin -> TFLite ------------------
 @pytest.fixture(scope="module")
 def saved_classifier(frameworks, tmp_path_factory):

@@ -16,6 +16,15 @@ from .measure import Measurement, file_kb, measure
 from .tflite import QUANTIZATIONS, TFLiteRunner, convert_keras
 
 
+def _batched(fn, batch: int = 32):
+    """``fn`` applied ``batch`` images at a time: one eager call on hundreds of images holds every
+    layer's activations for all of them at once (a kernel's peak rose by 1 GiB on 600 hands)."""
+    def call(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([fn(x[i:i + batch]) for i in range(0, len(x), batch)])
+
+    return call
+
+
 def keras_and_tflite(model, folder: str | os.PathLike, images: np.ndarray, *, macs: int, peak_gflops: float,
                      labels: np.ndarray | None = None, representative: np.ndarray | None = None,
                      quantizations: tuple[str, ...] = QUANTIZATIONS, repeat: int = 30, compiled: bool = False,
@@ -31,18 +40,41 @@ def keras_and_tflite(model, folder: str | os.PathLike, images: np.ndarray, *, ma
     import tensorflow as tf
 
     x = np.asarray(images, dtype=np.float32)
-    reference = model(x, training=False).numpy()
+    eager = _batched(lambda t: model(t, training=False).numpy())
+    reference = eager(x)
     keras_kb = 4 * model.count_params() / 1024   # float32 weights, what the eager model holds
     common = dict(macs=macs, peak_gflops=peak_gflops, images=x, labels=labels, reference=reference, repeat=repeat)
-    rows = [measure("keras eager", "float32", lambda t: model(t, training=False).numpy(), size_kb=keras_kb, **common)]
+    rows = [measure("keras eager", "float32", eager, size_kb=keras_kb, **common)]
     if compiled:
         graph = tf.function(lambda t: model(t, training=False))
-        rows.append(measure("keras tf.function", "float32", lambda t: graph(t).numpy(), size_kb=keras_kb, **common))
+        rows.append(measure("keras tf.function", "float32", _batched(lambda t: graph(t).numpy()), size_kb=keras_kb,
+                            **common))
     if paths is None:
         paths = convert_keras(model, folder, quantizations, representative if representative is not None else x)
     for q, path in paths.items():
         rows.append(measure("tflite", q, TFLiteRunner(path), size_kb=file_kb(path), **common))
     return rows, paths
+
+
+def tflite_mobilenet_v1(alpha: float, resolution: int, folder: str | os.PathLike, *, peak_gflops: float,
+                        quantizations: tuple[str, ...] = ("float32", "int8"), repeat: int = 30,
+                        seed: int = 0) -> dict[str, Measurement]:
+    """Build the course's Keras MobileNet v1 at width ``alpha`` and ``resolution`` (random weights,
+    seeded), convert it to each of ``quantizations`` in ``folder`` (int8 calibrated on 4 random
+    inputs), and time every file at batch 1. Returns ``{quantization: Measurement}``.
+
+    The converter's memory stays with the process that converts: a notebook calls this through
+    :func:`course_utils.frameworks.in_child` (``frameworks=("tensorflow",)``) to keep its kernel small.
+    """
+    from ..cost import count_macs
+    from ..models.keras_models import mobilenet_v1
+
+    net = mobilenet_v1(alpha, (resolution, resolution, 3))
+    x = np.random.default_rng(seed).uniform(-1, 1, (4, resolution, resolution, 3)).astype(np.float32)
+    macs = count_macs(net)
+    paths = convert_keras(net, folder, quantizations, representative=x, name=f"mobilenet_v1_{alpha}_{resolution}")
+    return {q: measure("tflite", q, TFLiteRunner(p), size_kb=file_kb(p), macs=macs, peak_gflops=peak_gflops,
+                       images=x, repeat=repeat) for q, p in paths.items()}
 
 
 def _torch_module(kind: str, alpha: float, num_classes: int, seed: int):
@@ -94,4 +126,4 @@ def torch_and_onnx(kind: str, alpha: float, resolution: int, folder: str | os.Pa
     return rows
 
 
-__all__ = ["keras_and_tflite", "torch_and_onnx"]
+__all__ = ["keras_and_tflite", "tflite_mobilenet_v1", "torch_and_onnx"]
