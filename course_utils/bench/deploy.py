@@ -3,7 +3,8 @@
 MobileNet v1 alpha 0.5 @128 (random weights, 1000 classes): Keras eager and tf.function,
 TensorFlow Lite (XNNPACK) float32 and full-integer int8, PyTorch eager, onnxruntime. Each row
 is the median of 50 batch-1 calls; "% of peak" divides the achieved GFLOP/s (2 x MACs / latency)
-by the best float32 NumPy matmul of this machine, measured in the same run.
+by the best float32 NumPy matmul of this machine, measured in the same run. Last, TensorFlow
+Lite float32 on MobileNet v1 1.0 @224: the largest variant, for comparison.
 """
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ ALPHA, RESOLUTION, REPEAT = 0.5, 128, 50
 
 @benchmark("deploy")
 def deploy_bench() -> list[Row]:
-    """MobileNet v1 0.5@128 batch 1: Keras, TFLite float32/int8, torch, onnxruntime; % of measured peak."""
+    """MobileNet v1 0.5@128 batch 1: Keras, TFLite float32/int8, torch, onnxruntime; % of measured peak
+    (and TFLite float32 on v1 1.0@224)."""
     from ..frameworks import import_frameworks
 
     import_frameworks("torch", "tensorflow", seed=0)
     from ..cost import count_macs
     from ..deploy.measure import measured_peak_gflops
-    from ..deploy.runtimes import keras_and_tflite, torch_and_onnx
+    from ..deploy.runtimes import keras_and_tflite, tflite_mobilenet_v1, torch_and_onnx
     from ..models.keras_models import mobilenet_v1
 
     peak = measured_peak_gflops()
@@ -41,4 +43,9 @@ def deploy_bench() -> list[Row]:
                  (f"{name} achieved", m.gflops, "GFLOP/s"), (f"{name} share of peak", 100 * m.peak_share, "%")]
     best = max(measured, key=lambda m: m.gflops)
     rows.append((f"best: {best.runtime} {best.variant}, share of peak (target >= 70)", 100 * best.peak_share, "%"))
+    # the same runtime on the largest variant: more work per layer, closer to the peak (lesson 08's sweep)
+    with tempfile.TemporaryDirectory() as folder:
+        big = tflite_mobilenet_v1(1.0, 224, folder, peak_gflops=peak, quantizations=("float32",), repeat=REPEAT)
+    rows += [("tflite float32 MobileNet v1 1.0@224 b1 median", big["float32"].latency.median, "ms"),
+             ("tflite float32 MobileNet v1 1.0@224 share of peak", 100 * big["float32"].peak_share, "%")]
     return rows
