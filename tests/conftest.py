@@ -34,6 +34,16 @@ def clean_modes(monkeypatch):
     return monkeypatch
 
 
+def assert_no_torch_objects(result) -> None:
+    """What a TensorFlow kernel gets back from a PyTorch child must unpickle without PyTorch: a
+    pickled tensor names its module ("torch._utils") as a string; a label like "torch eager" is fine."""
+    import pickle
+    import pickletools
+
+    strings = {arg for _, arg, _ in pickletools.genops(pickle.dumps(result)) if isinstance(arg, str)}
+    assert not any(s == "torch" or s.startswith("torch.") for s in strings), sorted(strings)[:20]
+
+
 @pytest.fixture(scope="session")
 def frameworks():
     """``(torch, keras)``, imported once per test session in the safe order (torch first)."""

@@ -225,7 +225,8 @@ def test_importing_deploy_imports_no_framework():
     from conftest import run_python
 
     r = run_python("import sys, course_utils.deploy.game_widget, course_utils.deploy.measure, "
-                   "course_utils.deploy.tflite, course_utils.deploy.onnx_export, course_utils.deploy.budgets\n"
+                   "course_utils.deploy.tflite, course_utils.deploy.onnx_export, course_utils.deploy.budgets, "
+                   "course_utils.deploy.runtimes, course_utils.deploy.torch_runs, course_utils.deploy.standin\n"
                    "print([m for m in ('tensorflow', 'torch', 'onnxruntime') if m in sys.modules])")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"

@@ -8,11 +8,10 @@ the course backbone with a seeded head (no training).
 """
 from __future__ import annotations
 
-import pickle
-import pickletools
-
 import numpy as np
 import pytest
+
+from conftest import assert_no_torch_objects
 
 from course_utils.deploy import measure, tflite
 
@@ -141,10 +140,7 @@ def test_classifier_goes_to_one_onnx_file_with_pytorchs_answers(classifier_expor
     # the course CNN at 48 px: 3x3 convs 3-32-64-128-256 at 48, 24, 12, 6 px, then Dense(256 -> 3)
     assert result["macs"] == 9 * (3 * 32 * 48 ** 2 + 32 * 64 * 24 ** 2 + 64 * 128 * 12 ** 2 + 128 * 256 * 6 ** 2) + 256 * 3
     assert (result["size"], result["classes"]) == (48, ("paper", "rock", "scissors"))
-    # plain data only: a TensorFlow kernel unpickles it without importing PyTorch (a pickled
-    # tensor names its module, "torch._utils", as a string; "torch eager" is only a label)
-    strings = {arg for _, arg, _ in pickletools.genops(pickle.dumps(result)) if isinstance(arg, str)}
-    assert not any(s == "torch" or s.startswith("torch.") for s in strings), sorted(strings)[:20]
+    assert_no_torch_objects(result)   # plain data: lesson 08's TensorFlow kernel unpickles it
 
 
 def test_keras_twin_from_state_and_its_tflite_file_give_pytorchs_answers(classifier_export, tmp_path):

@@ -59,6 +59,13 @@ def batch1_latency(fn: Callable[[np.ndarray], object], image: np.ndarray, repeat
     return Latency(tuple(1e3 * s for s in t.times))
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of ``(N, classes)`` logits (ONNX files of torch modules return logits)."""
+    logits = np.asarray(logits)
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
 def agreement(reference: np.ndarray, other: np.ndarray) -> tuple[float, float]:
     """Top-1 agreement (fraction of rows with the same argmax) and max abs difference of two
     ``(N, classes)`` output arrays."""
@@ -139,4 +146,4 @@ def measure(runtime: str, variant: str, fn: Callable[[np.ndarray], np.ndarray], 
 
 
 __all__ = ["Latency", "Measurement", "accuracy", "agreement", "batch1_latency", "file_kb", "measure",
-           "measured_peak_gflops", "table"]
+           "measured_peak_gflops", "softmax", "table"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .measure import Measurement, file_kb, measure
+from .measure import Measurement, file_kb, measure, softmax
 from .tflite import QUANTIZATIONS, TFLiteRunner, convert_keras
 
 
@@ -112,15 +112,10 @@ def torch_and_onnx(kind: str, alpha: float, resolution: int, folder: str | os.Pa
     path = export_onnx(module, Path(folder) / f"{kind}_{alpha}_{resolution}.onnx", shape)
     session = OnnxRunner(path)
 
-    def onnx(t):
-        logits = session(t)
-        e = np.exp(logits - logits.max(1, keepdims=True))
-        return e / e.sum(1, keepdims=True)
-
     torch_kb = 4 * sum(p.numel() for p in module.state_dict().values()) / 1024
     common = dict(macs=macs, peak_gflops=peak_gflops, images=x, reference=reference, repeat=repeat)
     rows = [measure("torch eager", "float32", eager, size_kb=torch_kb, **common),
-            measure("onnxruntime", "float32", onnx, size_kb=file_kb(path), **common)]
+            measure("onnxruntime", "float32", lambda t: softmax(session(t)), size_kb=file_kb(path), **common)]
     for r in rows:
         r.extra.update(model=f"{kind} {alpha}@{resolution}")
     return rows

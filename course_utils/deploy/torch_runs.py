@@ -16,12 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .measure import file_kb, measure
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    e = np.exp(logits - logits.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
+from .measure import file_kb, measure, softmax
 
 
 def classifier_to_onnx(classifier: str | os.PathLike, folder: str | os.PathLike, images: np.ndarray,
@@ -62,7 +57,7 @@ def classifier_to_onnx(classifier: str | os.PathLike, folder: str | os.PathLike,
     common = dict(macs=macs, peak_gflops=peak_gflops, images=x, labels=np.asarray(labels), reference=reference,
                   repeat=repeat)
     rows = [measure("torch eager", "float32", eager, size_kb=file_kb(classifier), **common),
-            measure("onnxruntime", "float32", lambda t: _softmax(session(t.transpose(0, 3, 1, 2))),
+            measure("onnxruntime", "float32", lambda t: softmax(session(t.transpose(0, 3, 1, 2))),
                     size_kb=file_kb(path), **common)]
     state = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
     return {"rows": rows, "probabilities": reference, "state": state, "size": int(size), "classes": tuple(classes),
