@@ -207,6 +207,30 @@ def test_measure_a_plain_callable():
         measure.batch1_latency(fn, images)
 
 
+def test_paired_peak_share_of_the_peak_itself_is_one():
+    # a "model" that is the very matmul the peak is measured with: 1 MAC per multiply-add, so its
+    # share must come out near 1 (a FLOP/MAC mix-up gives 0.5 or 2; a thread limit that misses
+    # the model's pool gives about 2 on two cores)
+    n = 512
+    a = np.ones((n, n), np.float32)
+    share = measure.paired_peak_share(lambda x: a @ a, np.zeros((1, 4)), macs=n**3, threads=1, rounds=3,
+                                      repeat=5, matmul_n=n)
+    assert len(share.shares) == 3 and share.threads == 1
+    assert 0.6 < share.typical < 1.4 and 0.6 < share.ceiling < 1.4, share
+    assert "of the peak" in str(share) and "1 thread" in str(share)
+    for bad in (dict(macs=0), dict(threads=0), dict(rounds=0)):
+        with pytest.raises(ValueError, match="must be >= 1"):
+            measure.paired_peak_share(lambda x: x, np.zeros((1, 4)), **{"macs": 1, "threads": 1, **bad})
+
+
+def test_peak_share_summaries_compare_medians_with_medians_and_bests_with_bests():
+    s = measure.PeakShare(threads=2, peaks=((100.0, 120.0), (50.0, 60.0), (100.0, 110.0)),
+                          achieved=((80.0, 90.0), (45.0, 100.0), (60.0, 70.0)))
+    assert s.shares == (0.8, 0.9, 0.6) and s.typical == pytest.approx(0.8)
+    assert s.ceiling == pytest.approx(100 / 120)   # best call of any round over the best matmul
+    assert str(s).startswith("80% of the peak, median over rounds (60-90%); best over best 83% (100 of 120")
+
+
 # --- atomic writes --------------------------------------------------------------------------------
 def test_write_atomic_writes_and_leaves_nothing_half_written(tmp_path, monkeypatch):
     path = write_atomic(tmp_path / "sub" / "m.tflite", b"abc")

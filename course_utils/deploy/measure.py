@@ -59,6 +59,68 @@ def batch1_latency(fn: Callable[[np.ndarray], object], image: np.ndarray, repeat
     return Latency(tuple(1e3 * s for s in t.times))
 
 
+@dataclass(frozen=True)
+class PeakShare:
+    """A runtime's achieved GFLOP/s over the machine's matmul GFLOP/s, measured round by round.
+
+    Each round times the matmul, then the model, so a round that the machine's other work slows
+    slows both. Two honest summaries, each comparing like with like:
+
+    * ``typical``: the median over rounds of (median model GFLOP/s / median matmul GFLOP/s);
+    * ``ceiling``: the model's best GFLOP/s over the matmul's best, over all calls of all rounds
+      (what each reaches when nothing else runs: the usual microbenchmark convention).
+    """
+
+    threads: int
+    peaks: tuple[tuple[float, float], ...]     # (median, best) matmul GFLOP/s of each round
+    achieved: tuple[tuple[float, float], ...]  # (median, best) model GFLOP/s: 2 x MACs / latency
+
+    @property
+    def shares(self) -> tuple[float, ...]:
+        """Each round's median over median."""
+        return tuple(a[0] / p[0] for a, p in zip(self.achieved, self.peaks))
+
+    @property
+    def typical(self) -> float:
+        return float(np.median(self.shares))
+
+    @property
+    def ceiling(self) -> float:
+        return max(a[1] for a in self.achieved) / max(p[1] for p in self.peaks)
+
+    def __str__(self) -> str:
+        lo, hi = 100 * min(self.shares), 100 * max(self.shares)
+        return (f"{100 * self.typical:.0f}% of the peak, median over rounds ({lo:.0f}-{hi:.0f}%); best over best "
+                f"{100 * self.ceiling:.0f}% ({max(a[1] for a in self.achieved):.0f} of "
+                f"{max(p[1] for p in self.peaks):.0f} GFLOP/s), {self.threads} thread{'s' if self.threads > 1 else ''}")
+
+
+def paired_peak_share(fn: Callable[[np.ndarray], object], image: np.ndarray, *, macs: int, threads: int,
+                      rounds: int = 5, repeat: int = 50, matmul_n: int = 1024) -> PeakShare:
+    """Share of the peak of ``fn`` on one ``(1, ...)`` image, in ``rounds`` alternating rounds.
+
+    Each round times a float32 ``matmul_n`` x ``matmul_n`` NumPy matmul (7 calls), then ``fn``
+    (``repeat`` batch-1 calls), with the BLAS and OpenMP pools limited to ``threads`` threads.
+    ``fn`` must use ``threads`` threads too (e.g. ``TFLiteRunner(path, num_threads=threads)``,
+    whose pool is its own) for a fair ratio. See :class:`PeakShare` for the two summaries.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from ..cost.roofline import matmul_speed
+
+    if min(macs, threads, rounds, repeat, matmul_n) < 1:
+        raise ValueError(f"macs, threads, rounds, repeat and matmul_n must be >= 1, got {macs}, {threads}, "
+                         f"{rounds}, {repeat}, {matmul_n}")
+    peaks, achieved = [], []
+    with threadpool_limits(threads):
+        for _ in range(rounds):
+            t = matmul_speed(matmul_n, repeat=7)
+            peaks.append((2 * matmul_n**3 / t.median / 1e9, 2 * matmul_n**3 / t.best / 1e9))
+            lat = batch1_latency(fn, image, repeat)
+            achieved.append((2 * macs / (lat.median / 1e3) / 1e9, 2 * macs / (min(lat.times_ms) / 1e3) / 1e9))
+    return PeakShare(threads, tuple(peaks), tuple(achieved))
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax of ``(N, classes)`` logits (ONNX files of torch modules return logits)."""
     logits = np.asarray(logits)
