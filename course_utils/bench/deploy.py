@@ -5,9 +5,9 @@ TensorFlow Lite (XNNPACK) float32 and full-integer int8, PyTorch eager, onnxrunt
 is the median of 50 batch-1 calls; "% of peak" divides the achieved GFLOP/s (2 x MACs / latency)
 by the best float32 NumPy matmul of this machine, measured in the same run. Then the target
 figure, measured more carefully: TensorFlow Lite float32 against the matmul in alternating
-rounds (:func:`~course_utils.deploy.measure.paired_peak_share`): best call over best matmul, and
-median over median; with one thread against a one-thread matmul and with two against two. Last, TensorFlow Lite float32 on
-MobileNet v1 1.0 @224: the largest variant, for comparison.
+rounds (:func:`~course_utils.deploy.measure.paired_peak_share`): best call over best matmul,
+and median over median; one thread against a one-thread matmul, two against two. Last,
+TensorFlow Lite float32 on MobileNet v1 1.0 @224: the largest variant, for comparison.
 """
 from __future__ import annotations
 
@@ -35,13 +35,14 @@ def deploy_bench() -> list[Row]:
 
     peak = measured_peak_gflops()
     model = mobilenet_v1(ALPHA, (RESOLUTION, RESOLUTION, 3))
+    macs = count_macs(model)
     images = np.random.default_rng(0).uniform(-1, 1, (8, RESOLUTION, RESOLUTION, 3)).astype(np.float32)
     rows: list[Row] = [("measured peak (best NumPy float32 matmul)", peak, "GFLOP/s")]
     with tempfile.TemporaryDirectory() as folder:
-        measured, paths = keras_and_tflite(model, folder, images, macs=count_macs(model), peak_gflops=peak,
-                                       quantizations=("float32", "int8"), repeat=REPEAT, compiled=True)
+        measured, paths = keras_and_tflite(model, folder, images, macs=macs, peak_gflops=peak,
+                                           quantizations=("float32", "int8"), repeat=REPEAT, compiled=True)
         # before torch: its OpenMP threads keep spinning after a call and would slow the rounds
-        paired = [paired_peak_share(TFLiteRunner(paths["float32"], num_threads=t), images[:1], macs=count_macs(model),
+        paired = [paired_peak_share(TFLiteRunner(paths["float32"], num_threads=t), images[:1], macs=macs,
                                     threads=t, repeat=REPEAT) for t in (1, 2)]
         measured += torch_and_onnx("mobilenet_v1", ALPHA, RESOLUTION, folder, peak_gflops=peak, repeat=REPEAT)
     for m in measured:

@@ -59,6 +59,11 @@ def batch1_latency(fn: Callable[[np.ndarray], object], image: np.ndarray, repeat
     return Latency(tuple(1e3 * s for s in t.times))
 
 
+def gflops(macs: int, ms: float) -> float:
+    """GFLOP/s of ``macs`` multiply-adds (2 FLOPs each) done in ``ms`` milliseconds."""
+    return 2 * macs / (ms / 1e3) / 1e9
+
+
 @dataclass(frozen=True)
 class PeakShare:
     """A runtime's achieved GFLOP/s over the machine's matmul GFLOP/s, measured round by round.
@@ -117,7 +122,7 @@ def paired_peak_share(fn: Callable[[np.ndarray], object], image: np.ndarray, *, 
             t = matmul_speed(matmul_n, repeat=7)
             peaks.append((2 * matmul_n**3 / t.median / 1e9, 2 * matmul_n**3 / t.best / 1e9))
             lat = batch1_latency(fn, image, repeat)
-            achieved.append((2 * macs / (lat.median / 1e3) / 1e9, 2 * macs / (min(lat.times_ms) / 1e3) / 1e9))
+            achieved.append((gflops(macs, lat.median), gflops(macs, min(lat.times_ms))))
     return PeakShare(threads, tuple(peaks), tuple(achieved))
 
 
@@ -164,7 +169,7 @@ class Measurement:
     @property
     def gflops(self) -> float:
         """Achieved GFLOP/s at the median latency (1 MAC = 2 FLOPs)."""
-        return 2 * self.macs / (self.latency.median / 1e3) / 1e9
+        return gflops(self.macs, self.latency.median)
 
     @property
     def peak_share(self) -> float:
@@ -207,5 +212,5 @@ def measure(runtime: str, variant: str, fn: Callable[[np.ndarray], np.ndarray], 
     return Measurement(runtime, variant, size_kb, latency, macs, peak_gflops, acc, agree, diff)
 
 
-__all__ = ["Latency", "Measurement", "accuracy", "agreement", "batch1_latency", "file_kb", "measure",
-           "measured_peak_gflops", "softmax", "table"]
+__all__ = ["Latency", "Measurement", "PeakShare", "accuracy", "agreement", "batch1_latency", "file_kb", "gflops",
+           "measure", "measured_peak_gflops", "paired_peak_share", "softmax", "table"]
