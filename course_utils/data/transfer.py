@@ -19,12 +19,14 @@ import time
 from pathlib import Path
 
 from .extract import DownloadError
+from .atomic import file_mode
 from .scratch import scratch_prefix
 
 CONNECT_TIMEOUT = 3.0   # seconds to open a connection: fail fast without network
 READ_TIMEOUT = 60.0     # seconds without a byte before giving up on a stalled server
 MIN_RATE = 200_000      # bytes/s the default deadline allows for (a slow connection)
 BLOCK = 1 << 16
+MAX_UNKNOWN_SIZE = 2 << 30   # bytes accepted from a download whose size is not known in advance
 
 
 def default_deadline(size: int) -> float:
@@ -38,9 +40,17 @@ def _socket_of(response):
     return getattr(conn, "sock", None)
 
 
-def download(url: str, dest: Path, sha: str, size: int, *, deadline: float,
+def download(url: str, dest: Path, sha: str, size: int | None, *, deadline: float,
              progress: bool, help_text: str) -> None:
-    """Download ``url`` to ``dest`` through a temporary file; verify size and sha256."""
+    """Download ``url`` to ``dest`` through a temporary file; verify size and sha256.
+
+    ``sha`` is the full hex sha256, or (for files named after it, as PyTorch Hub's
+    ``name-<hash>.pth``) a prefix of at least 8 hex digits; ``size=None``: not known in
+    advance (at most :data:`MAX_UNKNOWN_SIZE` bytes are accepted). The file gets the user's
+    umask, like any file they save.
+    """
+    if len(sha) < 8 or (len(sha) < 64 and size is not None):
+        raise ValueError(f"expected a sha256 (64 hex digits), or a prefix of >= 8 with size=None, got {sha!r}")
     fd, tmp_name = tempfile.mkstemp(prefix=scratch_prefix(dest.name, "part"), dir=dest.parent)
     tmp = Path(tmp_name)
     bar = None
@@ -50,17 +60,18 @@ def download(url: str, dest: Path, sha: str, size: int, *, deadline: float,
         bar = tqdm(total=size, unit="B", unit_scale=True, desc=dest.name, leave=True)
     try:
         with os.fdopen(fd, "wb") as out:
-            digest, got = _transfer(url, out, dest.name, size, deadline, bar, help_text)
-        if got != size:
+            digest, got = _transfer(url, out, dest.name, size or MAX_UNKNOWN_SIZE, deadline, bar, help_text)
+        if got != size and (size is not None or got > MAX_UNKNOWN_SIZE):
             raise DownloadError(
                 f"truncated or oversized transfer of {dest.name} from {url}: received "
-                f"{got:,} bytes, expected {size:,}. Nothing was kept; try again (a flaky "
+                f"{got:,} bytes, expected {size or MAX_UNKNOWN_SIZE:,}. Nothing was kept; try again (a flaky "
                 f"connection or proxy?).\n" + help_text)
-        if digest != sha:
+        if not digest.startswith(sha.lower()):
             raise DownloadError(
                 f"checksum mismatch for {dest.name} from {url}: sha256 {digest}, expected "
                 f"{sha}. The file was discarded; the server may serve a different file than "
                 f"the registry describes.\n" + help_text)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, dest)
     finally:
         if bar is not None:

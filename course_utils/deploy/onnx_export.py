@@ -11,38 +11,51 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..data.atomic import atomic_path, target_path
 from ..frameworks import _stderr_silenced
 
 
 def export_onnx(module, path: str | os.PathLike, input_shape: tuple[int, ...]) -> Path:
     """Export a torch module (eval mode) for inputs ``(1, *input_shape)`` to a single ``.onnx`` file.
 
-    ``input_shape`` is one sample's shape without the batch axis, e.g. ``(3, 128, 128)``.
-    Written atomically: a temporary file in the same folder, then ``os.replace``.
+    ``input_shape`` is one sample's shape without the batch axis, e.g. ``(3, 128, 128)``; the
+    module is run on it once first, so a shape that does not fit is a ValueError before any export.
+    Written atomically (:func:`course_utils.data.atomic.atomic_path`): a temporary
+    ``.<name>.exporting-<pid>-*.onnx`` in the same folder, then ``os.replace``; a killed export's
+    temporary is removed by the next export to that path.
     """
     import torch
 
-    if len(input_shape) != 3 or not all(isinstance(n, int) and n > 0 for n in input_shape):
+    if not isinstance(module, torch.nn.Module):
+        raise ValueError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    if len(input_shape) != 3 or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in input_shape):
         raise ValueError(f"input_shape must be (C, H, W) positive integers, got {input_shape!r}")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".onnx")
-    os.close(fd)
+    target = target_path(path, create_parent=True)
     module.eval()
     x = torch.zeros(1, *input_shape)
     try:
-        # the exporter prints progress lines and logs a triton warning: keep them out of notebooks
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), _stderr_silenced():
-            torch.onnx.export(module, (x,), tmp, dynamo=True, external_data=False, verbose=False)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+        with torch.no_grad():
+            module(x)
+    except Exception as err:
+        raise ValueError(f"the module cannot run on an input of shape (1, {', '.join(map(str, input_shape))}) "
+                         f"(input_shape must fit it): {type(err).__name__}: {str(err).splitlines()[0]}") from None
+    # the temporary is made just before the export writes it (a minutes-long trace comes first)
+    with atomic_path(target, "exporting", suffix=".onnx") as tmp:
+        try:
+            # the exporter prints progress lines and logs a triton warning: keep them out of notebooks
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), _stderr_silenced():
+                torch.onnx.export(module, (x,), str(tmp), dynamo=True, external_data=False, verbose=False)
+        except Exception as err:
+            if isinstance(err, (OSError, MemoryError)):
+                raise
+            raise ValueError(f"torch.onnx could not export this module (ONNX export traces it with torch.export, "
+                             f"which refuses e.g. Python control flow that depends on the input's values): "
+                             f"{type(err).__name__}: {str(err).splitlines()[0]}") from None
+    return target
 
 
 class OnnxRunner:
@@ -58,16 +71,33 @@ class OnnxRunner:
         options = ort.SessionOptions()
         options.intra_op_num_threads = num_threads or os.cpu_count()
         options.log_severity_level = 3   # errors only
-        self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        except Exception as err:   # onnxruntime's InvalidProtobuf, InvalidArgument, Fail, ...
+            raise ValueError(f"{self.path} is not an ONNX model I can load (empty, damaged or another format): "
+                             f"{type(err).__name__}") from None
         first = self.session.get_inputs()[0]
         self.input_name = first.name
+        self.input_shape = tuple(first.shape)   # ints, or names for dynamic axes
         # export_onnx traces one sample, so the file's batch axis is fixed at 1 (what a phone runs)
         self.batch_one = first.shape[0] == 1
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float32)
+        x = np.asarray(x)
+        fixed = [d if isinstance(d, int) else None for d in self.input_shape[1:]]
+        if x.ndim != len(self.input_shape) or x.dtype.kind not in "uif" or \
+                any(d is not None and d != n for d, n in zip(fixed, x.shape[1:])):
+            want = ", ".join("?" if d is None else str(d) for d in fixed)
+            raise ValueError(f"expected numbers of shape (N, {want}) for {self.path.name}, "
+                             f"got shape {x.shape}, dtype {x.dtype}")
+        x = x.astype(np.float32)
+        if len(x) == 0:
+            out = self.session.get_outputs()[0].shape[1:]
+            if not all(isinstance(d, int) for d in out):
+                raise ValueError("expected at least one input (N >= 1): this file's output size is not fixed")
+            return np.zeros((0, *out), np.float32)
         if self.batch_one and len(x) != 1:   # one call per image, like TFLiteRunner
-            return np.concatenate([self(x[i:i + 1]) for i in range(len(x))]) if len(x) else x
+            return np.concatenate([self(x[i:i + 1]) for i in range(len(x))])
         return self.session.run(None, {self.input_name: x})[0]
 
 

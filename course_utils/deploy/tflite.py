@@ -19,30 +19,22 @@ import contextlib
 import io
 import logging
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
+from ..data.atomic import scratch_tempdir, target_path, write_bytes
 from ..frameworks import _stderr_silenced, import_tensorflow_quietly
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``data`` to ``path`` via a temporary ``.<name>.part-<pid>-*`` in the same folder and
+    ``os.replace`` (:func:`course_utils.data.atomic.write_bytes`: the folder is created if needed,
+    a killed write's temporary is removed by the next write, the file gets the user's umask)."""
+    return write_bytes(path, data, "part", create_parent=True)
 
 
 @contextlib.contextmanager
@@ -74,8 +66,11 @@ def quiet_tensorflow(stdout: bool = False):
 def representative_images(images: np.ndarray, n: int = 100) -> list[np.ndarray]:
     """The first ``n`` images as float32 batches of one, ``(1, H, W, C)``, for int8 calibration."""
     images = np.asarray(images)
-    if images.ndim != 4 or len(images) == 0:
-        raise ValueError(f"representative images must be a non-empty (N, H, W, C) array, got shape {images.shape}")
+    if images.ndim != 4 or len(images) == 0 or images.dtype.kind not in "uif":
+        raise ValueError(f"representative images must be a non-empty (N, H, W, C) array of numbers, "
+                         f"got shape {images.shape}, dtype {images.dtype}")
+    if not np.isfinite(images).all():
+        raise ValueError("representative images must be finite (no NaN or inf): they set the int8 scales")
     return [images[i:i + 1].astype(np.float32) for i in range(min(n, len(images)))]
 
 
@@ -108,18 +103,35 @@ def convert_keras(model, folder: str | os.PathLike, quantizations: Iterable[str]
     bad = [q for q in quantizations if q not in QUANTIZATIONS]
     if bad or not quantizations:
         raise ValueError(f"quantizations must be some of {QUANTIZATIONS}, got {quantizations!r}")
+    _check_fixed_input(model)
     reps = representative_images(representative) if representative is not None else None
     if "int8" in quantizations and reps is None:
         raise ValueError("full-integer int8 needs representative images (a few dozen typical inputs)")
-    name = name or model.name
+    name = model.name if name is None else name
+    if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name:
+        raise ValueError(f"name must be a plain file name (no folder part), got {name!r}")
+    targets = {q: target_path(Path(folder) / f"{name}_{q}.tflite", create_parent=True) for q in quantizations}
     paths = {}
-    # the exporter's and converter's chatter (Python warnings and C++ logs alike) stays out of notebooks
-    with tempfile.TemporaryDirectory(prefix="course_saved_model_") as tmp, quiet_tensorflow(stdout=True):
-        model.export(tmp, format="tf_saved_model", verbose=False)
+    # The SavedModel and TensorFlow's autograph files go to one $TMPDIR/.course-tflite.converting-<pid>-*
+    # folder, removed at the end, or by the next conversion if this process is killed. The
+    # exporter's and converter's chatter (Python warnings and C++ logs alike) stays out of notebooks.
+    with scratch_tempdir("course-tflite", "converting", redirect_tempfile=True) as tmp, quiet_tensorflow(stdout=True):
+        model.export(str(tmp / "saved_model"), format="tf_saved_model", verbose=False)
         for q in quantizations:
-            data = _converter(Path(tmp), q, reps).convert()
-            paths[q] = write_atomic(Path(folder) / f"{name}_{q}.tflite", data)
+            data = _converter(tmp / "saved_model", q, reps).convert()
+            paths[q] = write_atomic(targets[q], data)
     return paths
+
+
+def _check_fixed_input(model) -> None:
+    """A ValueError unless ``model`` is a Keras model with one image input of fixed size."""
+    inputs = getattr(model, "inputs", None)
+    if not callable(getattr(model, "export", None)) or not inputs:
+        raise ValueError(f"model must be a built Keras model with one image input, got {type(model).__name__}")
+    shape = tuple(inputs[0].shape)[1:]
+    if len(inputs) != 1 or len(shape) != 3 or any(d is None for d in shape):
+        raise ValueError(f"model must have one input of fixed size (H, W, C), got {shape}: build it on "
+                         "keras.Input((H, W, C)) (TFLite runs one size; a dynamic one fails at run time)")
 
 
 class TFLiteRunner:
@@ -137,9 +149,15 @@ class TFLiteRunner:
         self.path = Path(path)
         if not self.path.is_file():
             raise ValueError(f"no .tflite file at {self.path}")
-        with _stderr_silenced():   # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
-            self.interpreter = Interpreter(model_path=str(self.path), num_threads=num_threads or os.cpu_count())
-            self.interpreter.allocate_tensors()
+        if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
+            raise ValueError(f"num_threads must be a positive int or None (all cores), got {num_threads!r}")
+        try:
+            with _stderr_silenced():   # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+                self.interpreter = Interpreter(model_path=str(self.path), num_threads=num_threads or os.cpu_count())
+                self.interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as err:
+            raise ValueError(f"{self.path} is not a TensorFlow Lite model I can run (empty, damaged, another "
+                             f"format, or a dynamic input size): {str(err).splitlines()[0]}") from None
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]
 
@@ -163,10 +181,16 @@ class TFLiteRunner:
         return self.interpreter.get_tensor(self.output["index"])
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
-        x = self.quantize(images)
+        images = np.asarray(images)
         expected = tuple(self.input["shape"][1:])
-        if x.ndim != 4 or x.shape[1:] != expected:
-            raise ValueError(f"images must be (N, {', '.join(map(str, expected))}), got shape {x.shape}")
+        if images.ndim != 4 or images.shape[1:] != expected or images.dtype.kind not in "uif":
+            raise ValueError(f"images must be numbers of shape (N, {', '.join(map(str, expected))}), "
+                             f"got shape {images.shape}, dtype {images.dtype}")
+        if not np.isfinite(images).all():
+            raise ValueError("images must be finite (no NaN or inf)")
+        if len(images) == 0:
+            return np.zeros((0, *self.output["shape"][1:]), np.float32)
+        x = self.quantize(images)
         raw = np.concatenate([self.invoke(x[i:i + 1]) for i in range(len(x))])
         if np.dtype(self.output["dtype"]) == np.float32:
             return raw

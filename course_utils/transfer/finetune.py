@@ -12,14 +12,14 @@ from __future__ import annotations
 
 # PyTorch is imported inside each function: importing this module stays light.
 
-import os
-import tempfile
+import numbers
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..data.atomic import write_bytes
 from .torch_classifier import handpose_module, predict_torch, to_nchw, torch_course_backbone, torch_course_cnn
 
 
@@ -187,26 +187,25 @@ def save_classifier(model, path, *, size: int, classes: tuple[str, ...]) -> Path
     """Save a :func:`finetune_handpose` model in PyTorch's own format (``torch.save``): its
     weights (a state dict of tensors), input size, class names and a format tag.
 
-    Written atomically: a temporary file in the same folder, then ``os.replace``, so a crash
-    never leaves half a file where a good one was. Returns the path.
+    Written atomically (:func:`course_utils.data.atomic.write_bytes`): a temporary
+    ``.<name>.saving-<pid>-*`` in the same folder, then ``os.replace``, so a crash never leaves
+    half a file where a good one was, and the next save removes a killed save's temporary.
+    ``size`` and ``classes`` must fit the model (one name per output). Returns the path.
     """
     import io
 
     import torch
 
-    path = Path(path)
+    size, classes = _check_saved_fields(size, classes)
+    if not callable(getattr(model, "state_dict", None)):
+        raise ValueError(f"model must be a torch nn.Module (what finetune_handpose returns), got {type(model).__name__}")
+    outputs = _head_outputs(model.state_dict())
+    if outputs is not None and outputs != len(classes):
+        raise ValueError(f"classes must name each of the model's {outputs} outputs, got {len(classes)} names {classes}")
     buffer = io.BytesIO()
-    torch.save({"format": FORMAT, "size": int(size), "classes": list(classes),
+    torch.save({"format": FORMAT, "size": size, "classes": list(classes),
                 "state_dict": model.state_dict()}, buffer)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(buffer.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_bytes(path, buffer.getvalue(), "saving")
 
 
 def load_classifier(path) -> tuple:
@@ -230,7 +229,31 @@ def load_classifier(path) -> tuple:
         raise ValueError(f"{path} is not a saved hand-pose classifier ({type(err).__name__})") from None
     if not isinstance(saved, dict) or saved.get("format") != FORMAT:
         raise ValueError(f"{path} is not a saved hand-pose classifier (expected format {FORMAT!r})")
-    classes = tuple(saved["classes"])
+    try:
+        size, classes = _check_saved_fields(saved.get("size"), saved.get("classes"))
+    except ValueError as err:
+        raise ValueError(f"{path} is an incomplete or damaged classifier file: {err}") from None
+    state = saved.get("state_dict")
     model = handpose_module(torch_course_cnn(), nn.Sequential(nn.Dropout(0.2), nn.Linear(256, len(classes))))
-    model.load_state_dict(saved["state_dict"])
-    return model.eval(), saved["size"], classes
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError, AttributeError) as err:
+        raise ValueError(f"{path} does not hold the weights of a {len(classes)}-class course classifier "
+                         f"({type(err).__name__}: {str(err).splitlines()[0]})") from None
+    return model.eval(), size, classes
+
+
+def _check_saved_fields(size, classes) -> tuple[int, tuple[str, ...]]:
+    """``(size, classes)`` of a classifier file checked: a positive int, two or more distinct names."""
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+        raise ValueError(f"size must be the input size in pixels (a positive int), got {size!r}")
+    if isinstance(classes, str) or not isinstance(classes, (list, tuple)) or len(classes) < 2 \
+            or not all(isinstance(c, str) and c for c in classes) or len(set(classes)) != len(classes):
+        raise ValueError(f"classes must be two or more distinct class names (a list of str), got {classes!r}")
+    return int(size), tuple(classes)
+
+
+def _head_outputs(state: dict) -> int | None:
+    """The number of outputs of a handpose module's last Linear layer, if its state dict has one."""
+    keys = [k for k in state if k.startswith("head.") and k.endswith(".weight") and state[k].ndim == 2]
+    return int(state[keys[-1]].shape[0]) if keys else None

@@ -68,14 +68,73 @@ def torch_course_backbone(keras_backbone=None, task: str = "gestures"):
     return load_keras_weights(torch_course_cnn(), source).eval()
 
 
-def torchvision_backbone(name: str = "mobilenet_v2", weights: str | None = "DEFAULT"):
-    """A torchvision model's convolutional part; ``weights="DEFAULT"`` is its ImageNet checkpoint."""
+def torchvision_weights(name: str = "mobilenet_v2", *, url: str | None = None, deadline: float | None = None,
+                        progress: bool = False):
+    """The ImageNet checkpoint of torchvision's ``name`` in PyTorch Hub's cache
+    (``$TORCH_HOME/hub/checkpoints``), downloaded once by the course's downloader
+    (:func:`course_utils.data.transfer.download`: connect and stall timeouts, an overall
+    ``deadline``, the hash in the file name checked, nothing half-written kept).
+
+    With ``COURSE_OFFLINE=1`` a missing file is a ``DownloadError`` at once, saying where to
+    put it by hand. ``url``: another address for the file (a mirror, or a test server).
+    """
+    import re
+    from pathlib import Path
+
+    import torch
+    import torchvision
+
+    from ..data.atomic import remove_dead_temporaries
+    from ..data.extract import DownloadError
+    from ..data.transfer import default_deadline, download
+    from ..modes import offline_mode
+
+    check_torchvision_name(name)
+    best = torchvision.models.get_model_weights(name).DEFAULT
+    url = url or best.url
+    path = Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
+    if path.is_file():
+        return path
+    hashed = re.search(r"-([a-f0-9]{8,})\.", path.name)
+    if hashed is None:
+        raise ValueError(f"expected a checkpoint named <model>-<sha256 prefix>.pth, got {path.name!r}")
+    by_hand = f"Or download {url} by hand (on a machine with a network) and save it as {path}."
+    if offline_mode():
+        raise DownloadError(f"COURSE_OFFLINE=1: not downloading the ImageNet weights of {name} "
+                            f"({path.name}); offline mode forbids all network use. {by_hand}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_dead_temporaries(path, "part")
+    size = int(best.meta.get("_file_size", 600) * 1e6)   # MB, as torchvision records it
+    download(url, path, hashed.group(1), None, deadline=default_deadline(size) if deadline is None else deadline,
+             progress=progress, help_text=by_hand)
+    return path
+
+
+def check_torchvision_name(name: str) -> str:
+    if name not in TORCHVISION_BACKBONES:
+        raise ValueError(f"name must be one of {TORCHVISION_BACKBONES}, got {name!r}")
+    return name
+
+
+def torchvision_backbone(name: str = "mobilenet_v2", weights: str | None = "DEFAULT", *,
+                         url: str | None = None, deadline: float | None = None):
+    """A torchvision model's convolutional part; ``weights="DEFAULT"`` is its ImageNet checkpoint,
+    fetched by :func:`torchvision_weights` (offline mode and a deadline obeyed), ``None`` random."""
+    import torch
     import torchvision
     from torch import nn
 
-    if name not in TORCHVISION_BACKBONES:
-        raise ValueError(f"name must be one of {TORCHVISION_BACKBONES}, got {name!r}")
-    model = getattr(torchvision.models, name)(weights=weights)
+    check_torchvision_name(name)
+    if weights not in ("DEFAULT", None):
+        raise ValueError(f"weights must be 'DEFAULT' (ImageNet) or None (random), got {weights!r}")
+    model = getattr(torchvision.models, name)(weights=None)
+    if weights == "DEFAULT":
+        path = torchvision_weights(name, url=url, deadline=deadline)
+        try:
+            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        except Exception as err:
+            raise ValueError(f"{path} does not hold {name}'s ImageNet weights ({type(err).__name__}); "
+                             "delete it to download it again") from None
     if name == "resnet50":
         return nn.Sequential(*list(model.children())[:-2])
     if name == "shufflenet_v2_x1_0":
