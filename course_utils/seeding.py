@@ -10,6 +10,15 @@ import numpy as np
 DEFAULT_SEED = 42
 
 
+def check_seed(seed) -> int:
+    """``seed`` as an int >= 0 (NumPy ints too, never bool), or a ValueError saying so."""
+    import numbers
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    return int(seed)
+
+
 def seed_everything(seed: int = DEFAULT_SEED, *, deterministic: bool = True) -> int:
     """Seed Python's ``random``, NumPy, and TensorFlow/Keras and PyTorch if they are imported.
 
@@ -23,8 +32,7 @@ def seed_everything(seed: int = DEFAULT_SEED, *, deterministic: bool = True) -> 
     that checked outputs are the same on every run (at some cost in speed).
     Returns the seed, so a notebook can print it.
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = check_seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)  # affects subprocesses, e.g. data workers
     random.seed(seed)
     np.random.seed(seed)

@@ -14,14 +14,36 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from ..data.validate import check_count
+from ..seeding import check_seed
 from .preprocess import as_rgb_uint8
 
 Augmenter = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
+def _start(image, rng) -> np.ndarray:
+    """Every augmenter's first line: ``rng`` must be a NumPy Generator; the image as RGB uint8."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    return as_rgb_uint8(image)
+
+
+def check_range(pair, name: str, minimum: float = 0.0, strict: bool = False) -> tuple[float, float]:
+    """``(low, high)`` of finite numbers with ``minimum <= low <= high`` (``strict``: ``minimum < low``)."""
+    try:
+        low, high = (float(v) for v in pair)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a (low, high) pair of numbers, got {pair!r}") from None
+    ok = np.isfinite([low, high]).all() and low <= high and (low > minimum if strict else low >= minimum)
+    if not ok:
+        raise ValueError(f"{name} must be a (low, high) pair of finite numbers with {minimum:g} "
+                         f"{'<' if strict else '<='} low <= high, got {pair!r}")
+    return low, high
+
+
 def hflip(image: np.ndarray, rng: np.random.Generator, p: float = 0.5) -> np.ndarray:
     """Mirror left-right with probability ``p``."""
-    image = as_rgb_uint8(image)
+    image = _start(image, rng)
     return np.ascontiguousarray(image[:, ::-1]) if rng.random() < p else image.copy()
 
 
@@ -33,7 +55,8 @@ def _warp(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
 
 def rotate(image: np.ndarray, rng: np.random.Generator, degrees: float = 15.0) -> np.ndarray:
     """Rotate about the centre by an angle drawn uniformly from ``[-degrees, degrees]``."""
-    image = as_rgb_uint8(image)
+    image = _start(image, rng)
+    check_range((0, degrees), "(0, degrees)")
     h, w = image.shape[:2]
     angle = rng.uniform(-degrees, degrees)
     return _warp(image, cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0))
@@ -42,7 +65,10 @@ def rotate(image: np.ndarray, rng: np.random.Generator, degrees: float = 15.0) -
 def affine(image: np.ndarray, rng: np.random.Generator, scale=(0.9, 1.1), translate: float = 0.1,
            shear_degrees: float = 8.0) -> np.ndarray:
     """Random scale, shear and shift (a fraction ``translate`` of the size) about the centre."""
-    image = as_rgb_uint8(image)
+    image = _start(image, rng)
+    scale = check_range(scale, "scale", 0.0, strict=True)
+    check_range((0, translate), "(0, translate)")
+    check_range((0, shear_degrees), "(0, shear_degrees)")
     h, w = image.shape[:2]
     s = rng.uniform(*scale)
     sh = np.tan(np.radians(rng.uniform(-shear_degrees, shear_degrees)))
@@ -56,7 +82,9 @@ def affine(image: np.ndarray, rng: np.random.Generator, scale=(0.9, 1.1), transl
 def brightness_contrast(image: np.ndarray, rng: np.random.Generator, brightness: float = 0.25,
                         contrast: float = 0.25) -> np.ndarray:
     """Multiply by ``1 ± brightness``, then stretch about the mean gray by ``1 ± contrast``."""
-    x = as_rgb_uint8(image).astype(np.float32)
+    x = _start(image, rng).astype(np.float32)
+    check_range((0, brightness), "(0, brightness)")
+    check_range((0, contrast), "(0, contrast)")
     x *= rng.uniform(1 - brightness, 1 + brightness)
     mean = x.mean()
     x = (x - mean) * rng.uniform(1 - contrast, 1 + contrast) + mean
@@ -66,7 +94,9 @@ def brightness_contrast(image: np.ndarray, rng: np.random.Generator, brightness:
 def colour_jitter(image: np.ndarray, rng: np.random.Generator, gain: float = 0.2,
                   hue_degrees: float = 10.0) -> np.ndarray:
     """Per-channel gains ``1 ± gain`` (white balance) and a hue rotation of ``± hue_degrees``."""
-    x = as_rgb_uint8(image).astype(np.float32) * rng.uniform(1 - gain, 1 + gain, size=3)
+    check_range((0, gain), "(0, gain)")
+    check_range((0, hue_degrees), "(0, hue_degrees)")
+    x = _start(image, rng).astype(np.float32) * rng.uniform(1 - gain, 1 + gain, size=3)
     hsv = cv2.cvtColor(np.clip(x + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_RGB2HSV)
     shift = int(round(rng.uniform(-hue_degrees, hue_degrees) / 2))  # OpenCV's hue runs 0..179
     hsv[..., 0] = ((hsv[..., 0].astype(np.int16) + shift) % 180).astype(np.uint8)
@@ -75,14 +105,14 @@ def colour_jitter(image: np.ndarray, rng: np.random.Generator, gain: float = 0.2
 
 def gaussian_blur(image: np.ndarray, rng: np.random.Generator, sigma=(0.1, 1.5)) -> np.ndarray:
     """Gaussian blur with a standard deviation drawn from ``sigma`` (pixels)."""
-    image = as_rgb_uint8(image)
-    return cv2.GaussianBlur(image, (0, 0), rng.uniform(*sigma))
+    image = _start(image, rng)
+    return cv2.GaussianBlur(image, (0, 0), rng.uniform(*check_range(sigma, "sigma", 0.0, strict=True)))
 
 
 def gaussian_noise(image: np.ndarray, rng: np.random.Generator, std=(0.0, 12.0)) -> np.ndarray:
     """Add zero-mean Gaussian noise whose standard deviation (grey levels) is drawn from ``std``."""
-    x = as_rgb_uint8(image).astype(np.float32)
-    x += rng.normal(0.0, rng.uniform(*std), size=x.shape).astype(np.float32)
+    x = _start(image, rng).astype(np.float32)
+    x += rng.normal(0.0, rng.uniform(*check_range(std, "std")), size=x.shape).astype(np.float32)
     return np.clip(x + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -98,7 +128,8 @@ def random_erasing(image: np.ndarray, rng: np.random.Generator, p: float = 0.5,
     rng.integers(0, H - eh + 1)``, ``left = rng.integers(0, W - ew + 1)`` and the fill
     ``rng.integers(0, 256, (eh, ew, 3), dtype=uint8)``. No fitting try: the image is unchanged.
     """
-    out = as_rgb_uint8(image).copy()
+    out = _start(image, rng).copy()
+    area, aspect = check_range(area, "area", 0.0, strict=True), check_range(aspect, "aspect", 0.0, strict=True)
     if rng.random() >= p:
         return out
     h, w = out.shape[:2]
@@ -118,6 +149,7 @@ def clutter(size: int, rng: np.random.Generator) -> np.ndarray:
     """A synthetic cluttered background ``(size, size, 3)`` uint8: smooth colour noise plus
     random lines and discs. Built from random numbers only (no photo or texture), so a network
     trained on it has never seen the backgrounds it is tested on."""
+    check_count(size, "size")
     k = int(rng.integers(2, 9))
     low = rng.integers(0, 256, (k, k, 3)).astype(np.uint8)
     img = cv2.resize(low, (size, size), interpolation=cv2.INTER_CUBIC)
@@ -187,7 +219,10 @@ def augment_batch(images, steps: Sequence[Augmenter] = RECIPE, seed: int = 0) ->
 
     ``images``: ``(N, H, W[, C])`` uint8 or a list of same-size images; returns ``(N, H, W, 3)`` uint8.
     """
-    rng = np.random.default_rng(seed)
+    if isinstance(images, np.ndarray) and (images.ndim not in (3, 4) or (images.ndim == 3 and images.shape[-1] in (3, 4))):
+        raise ValueError(f"images must be a batch (N, H, W[, C]) or a list of images, got shape {images.shape}: "
+                         "for one (H, W, C) image pass images[None]")
+    rng = np.random.default_rng(check_seed(seed))
     out = []
     for image in images:
         image = as_rgb_uint8(image)

@@ -27,7 +27,7 @@ DENOISERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 def add_noise(image: np.ndarray, sigma: float = 20.0, seed: int = 0, salt_pepper: float = 0.0) -> np.ndarray:
     """Gaussian noise of standard deviation ``sigma`` grey levels, and optionally a fraction
     ``salt_pepper`` of pixels set to 0 or 255 (what a median filter is good at)."""
-    if sigma < 0 or not 0 <= salt_pepper <= 1:
+    if not (np.isfinite([sigma, salt_pepper]).all() and sigma >= 0 and 0 <= salt_pepper <= 1):
         raise ValueError(f"expected sigma >= 0 and 0 <= salt_pepper <= 1, got {sigma} and {salt_pepper}")
     rng = np.random.default_rng(seed)
     x = as_rgb_uint8(image).astype(np.float32) + rng.normal(0, sigma, size=image.shape[:2] + (3,))
@@ -41,6 +41,10 @@ def psnr_ssim(clean: np.ndarray, other: np.ndarray) -> tuple[float, float]:
     """Peak signal-to-noise ratio (dB) and structural similarity of two uint8 RGB images."""
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+    clean, other = as_rgb_uint8(clean), as_rgb_uint8(other)
+    if clean.shape != other.shape or min(clean.shape[:2]) < 7:
+        raise ValueError(f"expected two images of one shape, at least 7x7 pixels (SSIM's window), "
+                         f"got {clean.shape} and {other.shape}")
     return (float(peak_signal_noise_ratio(clean, other, data_range=255)),
             float(structural_similarity(clean, other, channel_axis=-1, data_range=255)))
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.handpose import BACKGROUNDS, CLASSES, make_hands
+from ..data.validate import check_count, check_images, check_labels
 from . import by_hand
 from .preprocess import normalize
 
@@ -58,10 +59,15 @@ def make_splits(n_train: int, n_test: int, size: int = 48, seed: int = 0) -> Spl
 def apply_policy(images: np.ndarray, masks: np.ndarray, policy, rng: np.random.Generator,
                  background_p: float = BACKGROUND_P) -> np.ndarray:
     """One augmented copy of every image ``(N, S, S, 3)``; ``policy`` is a name or a tuple of steps."""
+    if isinstance(policy, str) and policy not in POLICIES:
+        raise ValueError(f"unknown policy {policy!r}; expected one of {tuple(POLICIES)} or a tuple of steps")
     steps = POLICIES[policy] if isinstance(policy, str) else tuple(policy)
     bad = [s for s in steps if not callable(s) and s not in BACKGROUND_STEPS]
     if bad:
         raise ValueError(f"policy steps must be aug(image, rng) callables or one of {tuple(BACKGROUND_STEPS)}, got {bad}")
+    images = check_images(images)
+    if len(masks) != len(images):
+        raise ValueError(f"expected one mask per image, got {len(images)} images and {len(masks)} masks")
     if not steps:
         return images
     out = np.empty_like(images)
@@ -83,6 +89,8 @@ def small_cnn(n_classes: int = len(CLASSES), width: int = 16):
     """
     from torch import nn
 
+    check_count(n_classes, "n_classes", minimum=2)
+    check_count(width, "width")
     layers, c_in = [], 3
     for c in (width, 2 * width, 4 * width, 4 * width):
         layers += [nn.Conv2d(c_in, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(), nn.MaxPool2d(2)]
@@ -101,6 +109,8 @@ def logits(model, images: np.ndarray, convention: str = "minus1_1", batch: int =
     """Logits ``(N, classes)`` for uint8 images ``(N, S, S, 3)`` normalised by ``convention``."""
     import torch
 
+    images = check_images(images)
+    check_count(batch, "batch")
     model.eval()
     with torch.inference_mode():
         return np.concatenate([model(_to_tensor(images[i:i + batch], convention)).numpy()
@@ -217,6 +227,10 @@ def default_workers(per_run_gib: float = 0.6, reserved_gib: float = 1.5, limit_g
     machine with memory to spare gets 2. ``limit_gib``: the session's memory (default: read
     from the cgroup limit, else the machine's RAM).
     """
+    for name, value in (("per_run_gib", per_run_gib), ("reserved_gib", reserved_gib), ("limit_gib", limit_gib)):
+        if value is not None and not (isinstance(value, (int, float)) and np.isfinite(value) and value >= 0
+                                      and (value > 0 or name == "reserved_gib")):
+            raise ValueError(f"{name} must be a finite number of GiB > 0 (reserved_gib >= 0), got {value!r}")
     limit = _memory_limit_gib() if limit_gib is None else limit_gib
     by_memory = int((limit - reserved_gib) // per_run_gib) if limit != float("inf") else os.cpu_count() or 1
     return max(1, min(os.cpu_count() or 1, by_memory))
@@ -264,6 +278,9 @@ def summarise(runs: list[Run]) -> dict[str, dict[str, tuple[float, float, float]
 
 def confusion(labels: np.ndarray, predictions: np.ndarray, n_classes: int = len(CLASSES)) -> np.ndarray:
     """``(n_classes, n_classes)`` counts: row = true class, column = predicted class."""
+    n_classes = check_count(n_classes, "n_classes")
+    labels = check_labels(labels, classes=n_classes)
+    predictions = check_labels(predictions, n=len(labels), classes=n_classes, name="predictions")
     m = np.zeros((n_classes, n_classes), np.int64)
-    np.add.at(m, (np.asarray(labels), np.asarray(predictions)), 1)
+    np.add.at(m, (labels, predictions), 1)
     return m

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import by_hand
+from ..seeding import check_seed
 from .preprocess import as_rgb_batch
 
 LIBRARIES: tuple[str, ...] = ("opencv", "torchvision", "imgaug", "keras")
@@ -85,7 +86,11 @@ def _torchvision(batch: np.ndarray, seed: int) -> np.ndarray:
 def augment_with(library: str, images, seed: int = 0) -> np.ndarray:
     """Augment a batch with ``library``'s version of the recipe: ``(N, H, W[, C])`` -> ``(N, H, W, 3)`` uint8."""
     _check_library(library)
+    seed = check_seed(seed)
     batch = as_rgb_batch(images)
+    if library == "torchvision" and min(batch.shape[1:3]) < 3:
+        raise ValueError(f"torchvision's recipe (a 5x5 blur with reflected borders) needs images of at least "
+                         f"3x3 pixels, got {batch.shape[1]}x{batch.shape[2]}")
     if library == "opencv":
         return by_hand.augment_batch(batch, by_hand.RECIPE, seed)
     if library == "torchvision":
@@ -98,11 +103,24 @@ def augment_with(library: str, images, seed: int = 0) -> np.ndarray:
 def augment_seeds(library: str, images, seeds) -> list[np.ndarray]:
     """:func:`augment_with` once per seed; Keras does all seeds in one child process."""
     _check_library(library)
+    seeds = [check_seed(s) for s in seeds]
     if library != "keras":
         return [augment_with(library, images, seed=s) for s in seeds]
     from .keras_worker import run_in_child
 
     return list(run_in_child("augment", as_rgb_batch(images), seeds=tuple(seeds))["images"])
+
+
+def check_box(box, shape: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """``(x0, y0, x1, y1)`` of finite numbers with ``0 <= x0 < x1 <= W`` and ``0 <= y0 < y1 <= H``."""
+    try:
+        x0, y0, x1, y1 = (float(v) for v in box)
+    except (TypeError, ValueError):
+        raise ValueError(f"box must be four numbers (x0, y0, x1, y1), got {box!r}") from None
+    h, w = shape[:2]
+    if not (np.isfinite([x0, y0, x1, y1]).all() and 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
+        raise ValueError(f"box must be (x0, y0, x1, y1) inside the {w}x{h} image with x0 < x1 and y0 < y1, got {box!r}")
+    return x0, y0, x1, y1
 
 
 def boxes_torchvision(image: np.ndarray, box: tuple[float, float, float, float], seed: int = 0):
@@ -115,7 +133,9 @@ def boxes_torchvision(image: np.ndarray, box: tuple[float, float, float, float],
     from torchvision import tv_tensors
     from torchvision.transforms import v2
 
-    img = tv_tensors.Image(torch.from_numpy(by_hand.as_rgb_uint8(image)).permute(2, 0, 1))
+    image = by_hand.as_rgb_uint8(image)
+    box = check_box(box, image.shape)
+    img = tv_tensors.Image(torch.from_numpy(image).permute(2, 0, 1))
     boxes = tv_tensors.BoundingBoxes([list(box)], format="XYXY", canvas_size=img.shape[-2:])
     torch.manual_seed(seed)
     geo = v2.Compose([v2.RandomHorizontalFlip(0.5), v2.RandomAffine(degrees=20, scale=(0.8, 1.1))])
@@ -129,6 +149,7 @@ def boxes_imgaug(image: np.ndarray, box: tuple[float, float, float, float], seed
 
     ia, iaa = import_imgaug()
     image = by_hand.as_rgb_uint8(image)
+    box = check_box(box, image.shape)
     bbs = ia.BoundingBoxesOnImage([ia.BoundingBox(*box)], shape=image.shape)
     aug = iaa.Sequential([iaa.Fliplr(0.5), iaa.Affine(rotate=(-20, 20), scale=(0.8, 1.1))], seed=seed)
     out, out_bbs = aug(image=image, bounding_boxes=bbs)

@@ -15,6 +15,8 @@ Normalisation conventions (:data:`CONVENTIONS`):
 """
 from __future__ import annotations
 
+import numbers
+
 import cv2
 import numpy as np
 
@@ -62,7 +64,7 @@ def normalize(image: np.ndarray, convention: str) -> np.ndarray:
     if convention not in CONVENTIONS:
         raise ValueError(f"unknown convention {convention!r}; expected one of {CONVENTIONS}")
     x = np.asarray(image)
-    if x.dtype != np.uint8 or x.shape[-1] != 3:
+    if x.dtype != np.uint8 or x.ndim < 3 or x.shape[-1] != 3:
         raise ValueError(f"expected uint8 RGB with channels last (..., 3), got {x.dtype} {x.shape}")
     x = x.astype(np.float32)
     if convention == "imagenet":
@@ -76,7 +78,12 @@ def denormalize(x: np.ndarray, convention: str) -> np.ndarray:
     """Inverse of :func:`normalize`, back to uint8 (rounded and clipped)."""
     if convention not in CONVENTIONS:
         raise ValueError(f"unknown convention {convention!r}; expected one of {CONVENTIONS}")
-    x = np.asarray(x, np.float32)
+    x = np.asarray(x)
+    if x.dtype.kind not in "uif" or x.ndim < 3 or x.shape[-1] != 3:
+        raise ValueError(f"expected normalized numbers (..., H, W, 3), got {x.dtype} {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError("expected finite values to denormalize, got NaN or inf (a diverged network's output?)")
+    x = x.astype(np.float32)
     if convention == "imagenet":
         x = (x * IMAGENET_STD + IMAGENET_MEAN) * 255.0
     elif convention == "minus1_1":
@@ -86,12 +93,17 @@ def denormalize(x: np.ndarray, convention: str) -> np.ndarray:
     return np.clip(np.rint(x), 0, 255).astype(np.uint8)
 
 
+def _check_size(size) -> int:
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+        raise ValueError(f"size must be a positive number of pixels (an int), got {size!r}")
+    return int(size)
+
+
 def resize_shorter(image: np.ndarray, size: int) -> np.ndarray:
     """Resize so that the shorter side is ``size`` px, keeping the aspect ratio (INTER_AREA
     when shrinking, which averages instead of skipping pixels; bilinear when enlarging)."""
     image = as_rgb_uint8(image)
-    if size < 1:
-        raise ValueError(f"size must be a positive number of pixels, got {size}")
+    _check_size(size)
     h, w = image.shape[:2]
     scale = size / min(h, w)
     new = (max(1, round(w * scale)), max(1, round(h * scale)))  # cv2 wants (width, height)
@@ -112,6 +124,9 @@ def center_crop(image: np.ndarray, size: int) -> np.ndarray:
 def letterbox(image: np.ndarray, size: int, fill: int = 114) -> np.ndarray:
     """Fit the whole image in ``size x size`` keeping its aspect ratio, padding with ``fill``."""
     image = as_rgb_uint8(image)
+    _check_size(size)
+    if isinstance(fill, bool) or not isinstance(fill, numbers.Integral) or not 0 <= fill <= 255:
+        raise ValueError(f"fill must be a grey level, an int in 0..255, got {fill!r}")
     h, w = image.shape[:2]
     scale = size / max(h, w)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))

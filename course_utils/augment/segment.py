@@ -23,6 +23,9 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 
 def box_of(mask: np.ndarray, pad: int = 2) -> tuple[int, int, int, int]:
     """The ``(x, y, w, h)`` box around a bool mask, grown by ``pad`` px and kept inside the image."""
+    mask = np.asarray(mask)
+    if mask.ndim != 2:
+        raise ValueError(f"expected one 2-D mask (H, W), got shape {mask.shape}")
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
         raise ValueError("expected a mask with at least one True pixel")
@@ -46,6 +49,9 @@ def grabcut(image: np.ndarray, rect: tuple[int, int, int, int] | None = None, ma
     x, y, rw, rh = rect
     if rw < 1 or rh < 1 or x < 0 or y < 0 or x + rw > w or y + rh > h:
         raise ValueError(f"rect (x, y, w, h) must lie inside the {w}x{h} image, got {rect}")
+    if rw == w and rh == h:
+        raise ValueError(f"rect {rect} covers the whole {w}x{h} image: GrabCut needs some pixels outside it "
+                         "to learn the background's colours")
     cv2.setRNGSeed(seed)
     mask = np.zeros((h, w), np.uint8)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
@@ -61,5 +67,7 @@ def grabcut_scores(images: np.ndarray, masks: np.ndarray, use_box: bool = True, 
     ``use_box``: start from the true mask's bounding box (a detector's output); otherwise from
     the whole image minus a 2-pixel margin (no hint at all).
     """
+    if len(images) != len(masks):
+        raise ValueError(f"expected one mask per image, got {len(images)} images and {len(masks)} masks")
     return np.array([iou(grabcut(im, box_of(m) if use_box else None, iterations=iterations), m)
                      for im, m in zip(images, masks)])

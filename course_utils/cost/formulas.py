@@ -4,6 +4,8 @@ One MAC = one multiplication + one addition (2 FLOPs).
 """
 from __future__ import annotations
 
+import numbers
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +66,11 @@ class Cost:
         return f"{self.macs:,} MACs, {self.params:,} params{shape}"
 
 
+def _is_int(n) -> bool:
+    """An int or NumPy int, never a bool (True is not a channel count)."""
+    return isinstance(n, numbers.Integral) and not isinstance(n, bool)
+
+
 def conv_output_size(size: int, k: int, stride: int = 1, padding: Any = "same") -> int:
     """Output length of a convolution along one axis.
 
@@ -71,8 +78,8 @@ def conv_output_size(size: int, k: int, stride: int = 1, padding: Any = "same") 
     an int ``p`` (``p`` zeros on both sides, PyTorch's ``padding=p``) or a pair
     ``(before, after)`` (e.g. ``(0, 1)``: Keras MobileNet's stride-2 ``ZeroPadding2D``).
     """
-    if size <= 0 or k <= 0 or stride <= 0:
-        raise ValueError(f"size, k and stride must be positive, got {size}, {k}, {stride}")
+    if not all(_is_int(n) and n > 0 for n in (size, k, stride)):
+        raise ValueError(f"size, k and stride must be positive ints, got {size}, {k}, {stride}")
     if padding == "same":
         return -(-size // stride)
     if padding == "valid":
@@ -97,7 +104,9 @@ def conv2d_cost(h_in: int, w_in: int, c_in: int, c_out: int, k: int = 3, stride:
     depthwise conv, anything between a grouped conv (ShuffleNet, ResNeXt).
     Parameters = k * k * (C_in / groups) * C_out (+ C_out biases).
     """
-    if groups <= 0 or c_in % groups or c_out % groups:
+    if not (_is_int(c_in) and _is_int(c_out) and c_in > 0 and c_out > 0):
+        raise ValueError(f"c_in and c_out must be positive ints (channel counts), got c_in={c_in!r}, c_out={c_out!r}")
+    if not _is_int(groups) or groups <= 0 or c_in % groups or c_out % groups:
         raise ValueError(f"groups must divide c_in and c_out; got c_in={c_in}, c_out={c_out}, groups={groups}")
     h_out = conv_output_size(h_in, k, stride, padding)
     w_out = conv_output_size(w_in, k, stride, padding)
@@ -128,6 +137,8 @@ def depthwise_separable_cost(h_in: int, w_in: int, c_in: int, c_out: int, k: int
 
 def dense_cost(n_in: int, n_out: int, bias: bool = True) -> Cost:
     """A fully connected layer: n_in * n_out MACs, n_in * n_out (+ n_out) parameters."""
+    if not (_is_int(n_in) and _is_int(n_out) and n_in > 0 and n_out > 0):
+        raise ValueError(f"n_in and n_out must be positive ints (unit counts), got {n_in!r}, {n_out!r}")
     return Cost(macs=n_in * n_out, params=n_in * n_out + (n_out if bias else 0), out_shape=(n_out,))
 
 

@@ -16,6 +16,7 @@ are materialised.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ class MemoryStep:
 
 def entries(shape: tuple[int, ...]) -> int:
     """Number of float entries of a tensor of ``shape`` (batch excluded)."""
-    if any(s < 0 for s in shape):
-        raise ValueError(f"a shape has non-negative sizes, got {shape!r}")
+    if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 0 for s in shape):
+        raise ValueError(f"a shape has non-negative int sizes (a fixed-size model: build it on an Input of "
+                         f"fixed size to count its memory), got {shape!r}")
     return math.prod(shape)
 
 

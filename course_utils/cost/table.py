@@ -80,6 +80,7 @@ class CostTable:
         return sum(r.macs for r in self.rows)
 
     def params(self, convention: str = "weights") -> int:
+        _check_convention(convention)
         return sum(r.params(convention) for r in self.rows)
 
     def by_kind(self, convention: str = "weights") -> dict[str, Cost]:
@@ -139,6 +140,8 @@ class CostTable:
                  "pointwise": "Conv", "fc": "FC"}
         lines = []
         for r in self.compute_rows():
+            if r.kind not in names:
+                raise ValueError(f"row {r.name!r} has kind {r.kind!r}; body_table expects one of {tuple(names)}")
             kind = f"{names[r.kind]} / s{r.stride}"
             shape = " x ".join(map(str, r.kernel)) + (" dw" if r.kind == "depthwise" else "")
             lines.append((kind, shape, " x ".join(map(str, r.in_shape))))

@@ -70,8 +70,9 @@ def profile_builds(models_module: str, builds: list[tuple]) -> list[CostTable]:
         if len(build) != 4:
             raise ValueError(f"each build is (builder, args, kwargs, input_shape), got {build!r}")
         name, args, kwargs, input_shape = build
-        builder = getattr(module, name, None)
-        if builder is None or name.startswith("_"):
+        builder = getattr(module, name, None) if isinstance(name, str) else None
+        if not callable(builder) or name.startswith("_") or not getattr(builder, "__module__", "").startswith(
+                "course_utils.models"):
             raise ValueError(f"course_utils.models.{models_module} has no builder {name!r}")
         tables.append(profile(builder(*args, **kwargs), input_shape))
         if models_module == "keras_models":

@@ -9,6 +9,8 @@ inside the functions, so importing this module stays light.
 """
 from __future__ import annotations
 
+import numbers
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,8 +153,18 @@ def walk_torch(model: Any, input_shape: tuple, dtype: Any = None) -> list[LayerC
     import torch
 
     shapes = input_shape if input_shape and isinstance(input_shape[0], (tuple, list)) else (input_shape,)
+    for shape in shapes:
+        if not shape or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0 for n in shape):
+            raise ValueError(f"input_shape must be one sample's fixed shape of positive ints, e.g. (3, 224, 224), "
+                             f"got {input_shape!r}")
     example = tuple(torch.zeros((1, *shape), dtype=dtype) for shape in shapes)
-    calls, used = _record_calls(model, example)
+    try:
+        calls, used = _record_calls(model, example)
+    except (RuntimeError, TypeError, IndexError) as err:
+        raise ValueError(f"the module cannot run on zeros of shape (1, {', '.join(map(str, shapes[0]))}) "
+                         f"(dtype {example[0].dtype}): input_shape (and dtype) must fit it. "
+                         f"{type(err).__name__}: {str(err).splitlines()[0]}") from None
+
     names = {m: n for n, m in model.named_modules()}
     _check_weights_used(calls, used, names)
     rows, padded, counted = [], {}, set()

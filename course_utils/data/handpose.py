@@ -38,6 +38,7 @@ import cv2
 import numpy as np
 
 from .handdraw import EXTENDED, FINGERS, _render_hand, upright_pose  # noqa: F401 (re-exported)
+from ..seeding import check_seed
 from .scratch import remove_stale, scratch_pattern, scratch_prefix
 
 # Alphabetical, like the folder order of torchvision's ImageFolder and Keras'
@@ -45,6 +46,7 @@ from .scratch import remove_stale, scratch_pattern, scratch_prefix
 CLASSES: tuple[str, ...] = ("paper", "rock", "scissors")
 BACKGROUNDS: tuple[str, ...] = ("plain", "color", "texture", "photo")
 MIN_SIZE = 32
+MAX_SIZE = 1024   # 0.4 s per hand here; 10000 px took minutes per hand (drawing is quadratic)
 
 # Realistic human skin tones (sRGB), light to dark; a hand's tone is drawn between two
 # neighbours of this list, then jittered a little.
@@ -59,6 +61,9 @@ def _check_args(n: int, size: int, background: str) -> None:
         raise ValueError(f"n must be a positive int (number of images), got {n!r}")
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < MIN_SIZE:
         raise ValueError(f"size must be an int >= {MIN_SIZE} (pixels per side), got {size!r}")
+    if size > MAX_SIZE:
+        raise ValueError(f"size must be at most {MAX_SIZE} pixels per side (drawing time grows with its "
+                         f"square: 0.4 s per hand at 1024), got {size!r}; resize afterwards if you need more")
     if background not in BACKGROUNDS:
         raise ValueError(f"unknown background {background!r}; expected one of {BACKGROUNDS}")
 
@@ -182,7 +187,7 @@ def make_hands(n: int, size: int = 64, background: str = "plain", seed: int = 0,
     for 5,000 images or more, which take several seconds).
     """
     _check_args(n, size, background)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     labels = rng.permutation(np.arange(n) % len(CLASSES)).astype(np.int64)
     images = np.empty((n, size, size, 3), np.uint8)
     masks = np.empty((n, size, size), bool)

@@ -8,7 +8,12 @@ Table 1). Absolute joules on a modern phone differ (newer processes are cheaper)
 """
 from __future__ import annotations
 
+import math
+import numbers
+
 from dataclasses import dataclass
+
+from ..data.validate import check_count
 
 CAMERA_FPS = 30.0
 # picojoules per operation (45 nm, 0.9 V; Horowitz 2014)
@@ -23,11 +28,16 @@ MAC_OPS = {"float32": ("float32 mult", "float32 add"), "int8": ("int8 mult", "in
 BYTES_PER_VALUE = {"float32": 4, "float16": 2, "int8": 1}
 
 
+def _finite(x) -> bool:
+    """A real number (NumPy ones too, never bool or str) that is not NaN or infinite."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
+
+
 def frame_budget(latency_ms: float, camera_fps: float = CAMERA_FPS) -> dict[str, float]:
     """Frames per second of a model taking ``latency_ms`` per frame, and the share of a camera's
     frame interval (``1000 / camera_fps`` ms) it uses: ``{"fps", "budget_ms", "budget_share"}``."""
-    if not latency_ms > 0 or not camera_fps > 0:
-        raise ValueError(f"latency_ms and camera_fps must be > 0, got {latency_ms!r}, {camera_fps!r}")
+    if not (_finite(latency_ms) and _finite(camera_fps) and latency_ms > 0 and camera_fps > 0):
+        raise ValueError(f"latency_ms and camera_fps must be finite numbers > 0, got {latency_ms!r}, {camera_fps!r}")
     budget = 1e3 / camera_fps
     return {"fps": 1e3 / latency_ms, "budget_ms": budget, "budget_share": latency_ms / budget}
 
@@ -37,14 +47,13 @@ def model_bytes(params: int, precision: str = "float32") -> int:
     without the per-tensor scales and the graph a real file adds."""
     if precision not in BYTES_PER_VALUE:
         raise ValueError(f"precision must be one of {tuple(BYTES_PER_VALUE)}, got {precision!r}")
-    if params < 0:
-        raise ValueError(f"params must be >= 0, got {params}")
+    check_count(params, "params", minimum=0)
     return params * BYTES_PER_VALUE[precision]
 
 
 def app_share(model_kb: float, app_mb: float) -> float:
     """Share of an app download that is the model: ``model / (app + model)``, both in the same unit."""
-    if model_kb < 0 or app_mb < 0:
+    if not (_finite(model_kb) and _finite(app_mb)) or model_kb < 0 or app_mb < 0:
         raise ValueError(f"sizes must be >= 0, got model_kb={model_kb!r}, app_mb={app_mb!r}")
     model_mb = model_kb / 1024
     return model_mb / (app_mb + model_mb) if app_mb + model_mb > 0 else 0.0
@@ -73,8 +82,9 @@ def energy_per_inference(macs: int, weights: int, activation_entries: int, preci
     """
     if precision not in MAC_OPS:
         raise ValueError(f"precision must be one of {tuple(MAC_OPS)}, got {precision!r}")
-    if min(macs, weights, activation_entries) < 0:
-        raise ValueError("macs, weights and activation_entries must be >= 0")
+    if not all(_finite(n) for n in (macs, weights, activation_entries)) or min(macs, weights, activation_entries) < 0:
+        raise ValueError(f"macs, weights and activation_entries must be finite numbers >= 0, "
+                         f"got {macs!r}, {weights!r}, {activation_entries!r}")
     mult, add = MAC_OPS[precision]
     words = BYTES_PER_VALUE[precision] / 4   # 32-bit words per value
     pj = {"compute": macs * (ENERGY_PJ[mult] + ENERGY_PJ[add]),

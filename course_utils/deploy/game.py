@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.handpose import CLASSES
+from ..data.validate import check_count
+from ..seeding import check_seed
 
 MOVES: tuple[str, ...] = CLASSES          # ("paper", "rock", "scissors")
 BEATS = {"paper": "rock", "rock": "scissors", "scissors": "paper"}   # key beats value
 OUTCOMES = ("player", "computer", "tie")
+# how far an int8 model's dequantized outputs may stray from a true distribution (scale 1/256 each)
+PROBABILITY_SLACK = 0.02
 
 
 def check_move(move: str) -> str:
@@ -84,14 +88,22 @@ class Game:
     history: list[Round] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.rng = np.random.default_rng(self.seed)
+        self.rng = np.random.default_rng(check_seed(self.seed))
 
     def play(self, probabilities, latency_ms: float = 0.0, computer: str | None = None) -> Round:
         """Play one round. ``probabilities``: shape (3,) (or (1, 3)), one per move in :data:`MOVES`."""
-        p = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+        try:
+            p = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            p = np.full(0, np.nan)
         if p.shape != (len(MOVES),) or not np.all(np.isfinite(p)):
             raise ValueError(f"probabilities must be {len(MOVES)} finite numbers (one per move {MOVES}), "
                              f"got shape {np.shape(probabilities)}")
+        if p.min() < -PROBABILITY_SLACK or p.max() > 1 + PROBABILITY_SLACK or abs(p.sum() - 1) > PROBABILITY_SLACK:
+            raise ValueError(f"probabilities must be in [0, 1] and sum to 1 (a softmax output, not logits), got {p.tolist()}")
+        if isinstance(latency_ms, bool) or not isinstance(latency_ms, (int, float, np.floating, np.integer)) \
+                or not np.isfinite(latency_ms) or latency_ms < 0:
+            raise ValueError(f"latency_ms must be a finite number of milliseconds >= 0, got {latency_ms!r}")
         player = MOVES[int(p.argmax())]
         computer = check_move(computer) if computer is not None else MOVES[int(self.rng.integers(len(MOVES)))]
         result = Round(player, computer, winner(player, computer), float(p.max()), float(latency_ms))
@@ -105,13 +117,19 @@ def decode_upload(content: bytes | memoryview | None, size: int) -> np.ndarray:
 
     Raises ValueError with a message fit for the learner when the upload is empty or not an image.
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
+    check_count(size, "size")
+    if content is not None and not isinstance(content, (bytes, bytearray, memoryview)):
+        raise ValueError(f"the upload must be the file's bytes, got {type(content).__name__}")
     data = bytes(content) if content is not None else b""
     if not data:
         raise ValueError("the upload is empty: choose a photo (JPEG or PNG) of a hand")
     try:
         with Image.open(io.BytesIO(data)) as im:
+            im = ImageOps.exif_transpose(im)   # a phone photo as the phone shows it, not as stored
+            if im.mode.startswith("I"):   # 16-bit (or 32-bit) grey: scale to 0..255, do not clip
+                im = Image.fromarray(np.clip(np.asarray(im, np.float64) / 257.0, 0, 255).round().astype(np.uint8))
             im = im.convert("RGB")
             side = min(im.size)
             left, top = (im.width - side) // 2, (im.height - side) // 2

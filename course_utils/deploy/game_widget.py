@@ -14,7 +14,10 @@ from collections.abc import Callable
 import numpy as np
 
 from ..data.handpose import BACKGROUNDS, make_hands
+from ..data.validate import check_count
 from .game import MOVES, Game, Round, decode_upload
+
+MIN_SIZE = 32   # the hands are drawn at the model's input size (make_hands' smallest)
 
 Classifier = Callable[[np.ndarray], np.ndarray]   # (1, size, size, 3) float32 in [0, 255] -> (1, 3) probabilities
 
@@ -33,7 +36,7 @@ class GameWidget:
         bad = [b for b in backgrounds if b not in BACKGROUNDS]
         if bad or not backgrounds:
             raise ValueError(f"backgrounds must be some of {BACKGROUNDS}, got {backgrounds!r}")
-        self.classify, self.size, self.backgrounds = classify, int(size), tuple(backgrounds)
+        self.classify, self.size, self.backgrounds = classify, check_count(size, "size", minimum=MIN_SIZE), tuple(backgrounds)
         self.game = Game(seed)
         self._hands = np.random.default_rng([seed, 1])   # which move the next drawn hand shows
         self.draws = 0
@@ -56,7 +59,10 @@ class GameWidget:
         images, labels, classes = make_hands(len(MOVES), self.size, background, seed=self.seed * 100_003 + self.draws)
         pick = int(np.flatnonzero(labels == self._hands.integers(len(MOVES)))[0])   # the class, uniformly
         self.draws += 1
-        result = self.play_image(images[pick])
+        try:
+            result = self.play_image(images[pick])
+        except Exception as err:   # a learner's classifier may fail in any way: say so, keep the game alive
+            return images[pick], self._say(_failed(err))
         truth = classes[int(labels[pick])]
         mark = "✅" if truth == result.player else f"❌ (it was {truth})"
         return images[pick], self._say(f"{result.message()} {mark}")
@@ -64,6 +70,8 @@ class GameWidget:
     def handle_upload(self, value) -> tuple[np.ndarray | None, str]:
         """Play an uploaded file. ``value`` is a FileUpload's value (a tuple of dicts with
         ``"content"``). Returns the decoded image (or None) and the message shown."""
+        if isinstance(value, dict):   # ipywidgets 7: {filename: {"content": ..., "metadata": ...}}
+            value = list(value.values())
         files = list(value or ())
         if not files:
             return None, self._say("⚠️ nothing was uploaded: choose a photo (JPEG or PNG) of a hand")
@@ -74,7 +82,7 @@ class GameWidget:
         except ValueError as err:
             return None, self._say(f"⚠️ {err}")
         except Exception as err:   # a learner's classifier may fail in any way: say so, keep the game alive
-            return None, self._say(f"⚠️ the classifier failed on that image: {type(err).__name__}: {err}")
+            return None, self._say(_failed(err))
 
     def _say(self, text: str) -> str:
         self.last_message = f"{text} · score: {self.game.score}"
@@ -108,6 +116,10 @@ class GameWidget:
 
         upload.observe(uploaded, names="value")
         return w.VBox([w.HBox([draw, upload]), picture, message])
+
+
+def _failed(err: Exception) -> str:
+    return f"⚠️ the classifier failed on that image: {type(err).__name__}: {err}"
 
 
 def _png(image: np.ndarray) -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from . import check_builder_arguments
 from .specs import MOBILENET_V2_FIRST_CONV, make_divisible, mobilenet_v2_blocks, mobilenet_v2_last_channels
 
 BN = dict(epsilon=1e-3, momentum=0.999)  # keras.applications MobileNetV2's BatchNorm settings
@@ -58,12 +59,7 @@ def mobilenet_v2(alpha: float = 1.0, input_shape: tuple[int, int, int] = (224, 2
     global average pooling -> (dropout, if > 0; keras.applications has none) -> Dense.
     ``pooling`` ("avg", "max" or None) applies only without the top.
     """
-    if len(input_shape) != 3 or input_shape[-1] != 3 or min(input_shape[:2]) < 32:
-        raise ValueError(f"input_shape must be (H, W, 3) with H, W >= 32, got {input_shape!r}")
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"pooling must be None, 'avg' or 'max', got {pooling!r}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    check_builder_arguments(input_shape, classes, dropout, pooling)
     blocks = mobilenet_v2_blocks(alpha)  # validates alpha
     inputs = keras.Input(shape=input_shape)
     stride, filters = MOBILENET_V2_FIRST_CONV

@@ -8,17 +8,15 @@ counts are equal and weights copy across layer by layer (:func:`copy_weights`).
 """
 from __future__ import annotations
 
-import numbers
 
 import keras
 from keras import layers
 
-from . import (MOBILENET_V1_BLOCKS, MOBILENET_V1_FIRST_CONV, check_alpha, check_dropout,
-               check_positive_int, scaled_channels)
+from . import (MOBILENET_V1_BLOCKS, MOBILENET_V1_FIRST_CONV, POOLINGS, check_alpha, check_builder_arguments,  # noqa: F401
+               scaled_channels)
 from .keras_mobilenet_v2 import inverted_residual, mobilenet_v2
 from .keras_shufflenet import channel_shuffle, shufflenet_unit, shufflenet_v1
 
-POOLINGS = (None, "avg", "max")
 
 BN_EPSILON = 1e-3  # keras.applications MobileNet: BatchNormalization defaults
 BN_MOMENTUM = 0.99
@@ -69,14 +67,7 @@ def _check_arguments(alpha, input_shape, classes, dropout, pooling) -> None:
     """Refuse what Keras would build wrongly (pooling="mean" silently gave the feature map)
     or reject deep inside a layer (alpha=0.01 gave a conv with filters=0)."""
     check_alpha(alpha)
-    check_positive_int(classes, "classes")
-    check_dropout(dropout)
-    if pooling not in POOLINGS:
-        raise ValueError(f"pooling must be None, 'avg' or 'max', got {pooling!r}")
-    shape = tuple(input_shape)
-    if (len(shape) != 3 or shape[-1] != 3 or not all(isinstance(n, numbers.Integral) for n in shape)
-            or min(shape[:2]) < 32):
-        raise ValueError(f"input_shape must be (H, W, 3) with integers H, W >= 32, got {input_shape!r}")
+    check_builder_arguments(input_shape, classes, dropout, pooling)
 
 
 def mobilenet_v1(alpha: float = 1.0, input_shape: tuple[int, int, int] = (224, 224, 3),

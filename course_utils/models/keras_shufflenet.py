@@ -9,6 +9,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from . import check_builder_arguments
 from .specs import SHUFFLENET_V1_FIRST_CONV, shufflenet_v1_units
 
 BN = dict(epsilon=1e-3, momentum=0.99)
@@ -51,10 +52,7 @@ def shufflenet_v1(groups: int = 3, scale: float = 1.0, input_shape: tuple[int, i
                   include_top: bool = True, classes: int = 1000, dropout: float = 0.0,
                   pooling: str | None = None, classifier_activation: str | None = "softmax") -> keras.Model:
     """ShuffleNet v1 ``scale``x with ``groups`` groups (1, 2, 3, 4 or 8: Table 1's columns)."""
-    if len(input_shape) != 3 or input_shape[-1] != 3 or min(input_shape[:2]) < 32:
-        raise ValueError(f"input_shape must be (H, W, 3) with H, W >= 32, got {input_shape!r}")
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"pooling must be None, 'avg' or 'max', got {pooling!r}")
+    check_builder_arguments(input_shape, classes, dropout, pooling)
     units = shufflenet_v1_units(groups, scale)  # validates groups and scale
     inputs = keras.Input(shape=input_shape)
     stride, c = SHUFFLENET_V1_FIRST_CONV

@@ -5,6 +5,11 @@ tables all read these rows, so the three cannot drift apart.
 """
 from __future__ import annotations
 
+import math
+import numbers
+
+from . import MAX_ALPHA, check_alpha, check_positive_number
+
 # MobileNet v2, Table 2 of Sandler et al. (2018), arXiv:1801.04381. After the first
 # conv2d 3x3 (32 channels, stride 2), each row is a sequence of n inverted-residual blocks
 # (bottlenecks): expansion factor t, c output channels, n repeats, stride s of the first.
@@ -30,7 +35,9 @@ def make_divisible(v: float, divisor: int = 8, min_value: int | None = None) -> 
     The TF-slim rule every MobileNet v2 implementation shares (keras.applications,
     torchvision): hardware likes channel counts that are multiples of 8.
     """
-    if divisor <= 0 or v <= 0:
+    if isinstance(divisor, bool) or not isinstance(divisor, numbers.Integral) or divisor <= 0:
+        raise ValueError(f"divisor must be a positive int, got {divisor!r}")
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v <= 0:
         raise ValueError(f"v and divisor must be positive, got v={v!r}, divisor={divisor!r}")
     min_value = divisor if min_value is None else min_value
     new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
@@ -45,8 +52,7 @@ def mobilenet_v2_blocks(alpha: float = 1.0) -> list[tuple[int, int, int, int]]:
     Output channels are ``make_divisible(int(c * alpha), 8)`` as in keras.applications
     (which truncates before rounding); the first block has no expansion (t = 1).
     """
-    if alpha <= 0:
-        raise ValueError(f"alpha must be positive, got {alpha!r}")
+    check_alpha(alpha)
     c_in = make_divisible(MOBILENET_V2_FIRST_CONV[1] * alpha, 8)
     blocks = []
     for t, c, n, s in MOBILENET_V2_BLOCKS:
@@ -78,10 +84,10 @@ def shufflenet_v1_units(groups: int = 3, scale: float = 1.0) -> list[tuple[int, 
     channels, concatenated with the average-pooled input. The first 1x1 conv of Stage 2 is
     not grouped (``first_groups = 1``): its 24 input channels are too few (paper, Sec. 3.3).
     """
-    if groups not in SHUFFLENET_V1_STAGE2_CHANNELS:
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups not in SHUFFLENET_V1_STAGE2_CHANNELS:
         raise ValueError(f"groups must be one of {SHUFFLENET_V1_GROUPS} (Table 1), got {groups!r}")
-    if scale <= 0:
-        raise ValueError(f"scale must be positive, got {scale!r}")
+    groups = int(groups)
+    check_positive_number(scale, "scale", MAX_ALPHA)
     c_in = SHUFFLENET_V1_FIRST_CONV[1]
     units = []
     for stage, repeats in enumerate(SHUFFLENET_V1_REPEATS):
@@ -93,6 +99,10 @@ def shufflenet_v1_units(groups: int = 3, scale: float = 1.0) -> list[tuple[int, 
             first_groups = 1 if stage == 0 and i == 0 else groups
             units.append((c_in, c_out // SHUFFLENET_V1_BOTTLENECK_RATIO, c_out, 2 if i == 0 else 1, first_groups))
             c_in = c_out
+    if units[0][2] <= units[0][0]:   # the first unit's branch makes c_out - c_in channels
+        raise ValueError(f"scale={scale!r} is too small for groups={groups}: Stage 2 would have {units[0][2]} "
+                         f"channels, not more than Conv1's {units[0][0]}, leaving its first unit's branch "
+                         f"{units[0][2] - units[0][0]} channels; use a larger scale (0.25 works for every group)")
     return units
 
 

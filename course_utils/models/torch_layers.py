@@ -21,6 +21,8 @@ BN_MOMENTUM = 0.01  # PyTorch's momentum is 1 - Keras' momentum (0.99)
 
 def tf_same_pads(n: int, k: int, s: int) -> tuple[int, int]:
     """(before, after) padding of TensorFlow's "same": total = max((ceil(n/s) - 1) s + k - n, 0)."""
+    if n < 1 or k < 1 or s < 1:   # no isinstance: under torch.export the size may be a SymInt
+        raise ValueError(f"n, k and s (size, kernel, stride) must be positive, got {n!r}, {k!r}, {s!r}")
     total = max((math.ceil(n / s) - 1) * s + k - n, 0)
     return total // 2, total - total // 2
 
@@ -94,6 +96,9 @@ def load_keras_weights(model: nn.Module, keras_model) -> nn.Module:
     for (k_name, kind, arrays), t_layer in zip(src, dst):
         w = [torch.from_numpy(np.asarray(v)) for v in arrays]
         if kind == "BatchNormalization" and isinstance(t_layer, nn.BatchNorm2d):
+            if len(w) != 4 or any(tuple(v.shape) != (t_layer.num_features,) for v in w):
+                raise ValueError(f"{k_name}: BatchNormalization expects 4 arrays of shape ({t_layer.num_features},) "
+                                 f"(gamma, beta, moving mean, moving variance), got {[tuple(v.shape) for v in w]}")
             for target, value in zip((t_layer.weight, t_layer.bias, t_layer.running_mean, t_layer.running_var), w):
                 target.copy_(value)
             continue

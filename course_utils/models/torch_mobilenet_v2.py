@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from . import check_builder_arguments, check_dropout
 from .specs import MOBILENET_V2_FIRST_CONV, make_divisible, mobilenet_v2_blocks, mobilenet_v2_last_channels
 from .torch_layers import TFSamePad, bn
 
@@ -54,8 +55,7 @@ class MobileNetV2(nn.Module):
     def __init__(self, alpha: float = 1.0, num_classes: int = 1000, dropout: float = 0.0,
                  include_top: bool = True, tf_padding: bool = True):
         super().__init__()
-        if not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        check_dropout(dropout)
         blocks = mobilenet_v2_blocks(alpha)  # validates alpha
         stride, c = MOBILENET_V2_FIRST_CONV
         c = make_divisible(c * alpha, 8)
@@ -84,8 +84,7 @@ def mobilenet_v2(alpha: float = 1.0, input_shape: tuple[int, int, int] = (224, 2
                  tf_padding: bool = True) -> MobileNetV2:
     """MobileNet v2 at width ``alpha``, with the Keras builder's arguments (NCHW input of any size;
     ``input_shape`` is only checked, as (H, W, 3))."""
-    if len(input_shape) != 3 or input_shape[-1] != 3 or min(input_shape[:2]) < 32:
-        raise ValueError(f"input_shape must be (H, W, 3) with H, W >= 32, got {input_shape!r}")
+    check_builder_arguments(input_shape, classes, dropout)
     return MobileNetV2(alpha, classes, dropout, include_top, tf_padding)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from . import check_builder_arguments
 from .specs import SHUFFLENET_V1_FIRST_CONV, shufflenet_v1_units
 from .torch_layers import TFSameAvgPool, TFSameMaxPool, TFSamePad, bn
 
@@ -79,8 +80,7 @@ def shufflenet_v1(groups: int = 3, scale: float = 1.0, input_shape: tuple[int, i
                   include_top: bool = True, classes: int = 1000, dropout: float = 0.0,
                   tf_padding: bool = True) -> ShuffleNetV1:
     """ShuffleNet v1 with the Keras builder's arguments (``input_shape`` (H, W, 3) is only checked)."""
-    if len(input_shape) != 3 or input_shape[-1] != 3 or min(input_shape[:2]) < 32:
-        raise ValueError(f"input_shape must be (H, W, 3) with H, W >= 32, got {input_shape!r}")
+    check_builder_arguments(input_shape, classes, dropout)
     return ShuffleNetV1(groups, scale, classes, dropout, include_top, tf_padding)
 
 

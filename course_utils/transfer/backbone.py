@@ -17,6 +17,7 @@ MobileNet 0.25. :func:`source_model` is the source-task network (backbone + GAP 
 """
 from __future__ import annotations
 
+import numbers
 import os
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def _check(weights, size: int) -> None:
         raise ValueError(f"weights must be one of {WEIGHT_CHOICES}, got {weights!r}")
     # the course CNN halves its input four times, an ImageNet MobileNet five times
     step = 32 if weights == "imagenet" else 16
-    if isinstance(size, bool) or not isinstance(size, int) or size < 32 or size % step:
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 32 or size % step:
         raise ValueError(f"size must be a multiple of {step} and >= 32 (pixels per side) for "
                          f"weights={weights!r}, got {size!r}")
 
@@ -134,9 +135,11 @@ def plant_keras_cache(model, filename: str, cache_dir: str | os.PathLike | None 
     import h5py
     from keras.src.legacy.saving.legacy_h5_format import save_weights_to_hdf5_group
 
+    from ..data.atomic import atomic_path
+
     folder = Path(cache_dir) if cache_dir is not None else keras_cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / filename
-    with h5py.File(path, "w") as f:
+    if not isinstance(filename, str) or not filename or "/" in filename or filename in (".", ".."):
+        raise ValueError(f"filename must be a plain file name, got {filename!r}")
+    with atomic_path(folder / filename, "part", create_parent=True) as tmp, h5py.File(tmp, "w") as f:
         save_weights_to_hdf5_group(f, model)
-    return path
+    return folder / filename

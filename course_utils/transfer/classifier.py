@@ -17,6 +17,8 @@ import re
 
 import numpy as np
 
+from ..data.validate import check_count
+
 from ..data.handpose import BACKGROUNDS, CLASSES, make_hands
 
 
@@ -35,6 +37,11 @@ def predict(model, images: np.ndarray, batch: int = 32) -> np.ndarray:
     Small batches: each eager call holds every layer's activations at once, and at batch 128
     a kernel's peak memory rose by 0.2 GiB per call for no gain in speed.
     """
+    check_count(batch, "batch")
+    images = np.asarray(images)
+    if images.ndim != 4 or len(images) == 0 or images.dtype.kind not in "uif":
+        raise ValueError(f"images must be a non-empty batch (N, H, W, C) of numbers in [0, 255], "
+                         f"got shape {images.shape}, dtype {images.dtype}")
     return np.concatenate([np.asarray(model(images[i:i + batch].astype(np.float32), training=False))
                            for i in range(0, len(images), batch)])
 
@@ -50,7 +57,7 @@ def unfreeze_last(backbone, stages: int) -> None:
     import keras
 
     numbers = sorted({_stage(layer.name) for layer in backbone.layers} - {0})
-    if not 0 <= stages <= len(numbers):
+    if isinstance(stages, bool) or not isinstance(stages, (int, np.integer)) or not 0 <= stages <= len(numbers):
         raise ValueError(f"stages must be in 0..{len(numbers)}, got {stages!r}")
     first = numbers[-stages] if stages else numbers[-1] + 1
     backbone.trainable = True
@@ -97,7 +104,8 @@ def keras_twin_from_state(state: dict[str, np.ndarray], size: int, classes: tupl
 
     from .backbones import vanilla_cnn
 
-    wanted = [f"backbone.{4 * i}.weight" for i in range(4)] + ["head.1.weight", "head.1.bias"]
+    wanted = [f"backbone.{4 * i}.weight" for i in range(4)] + ["head.1.weight", "head.1.bias"] + \
+        [f"backbone.{4 * i + 1}.{n}" for i in range(4) for n in ("weight", "bias", "running_mean", "running_var")]
     missing = [k for k in wanted if k not in state]
     if missing or np.shape(state["head.1.weight"]) != (len(classes), 256):
         raise ValueError(f"not a fine-tuned course-CNN classifier for {len(classes)} classes "

@@ -10,6 +10,9 @@ import contextlib
 
 import numpy as np
 
+from ..data.validate import check_count, check_images, check_labels
+from ..models import check_dropout
+
 
 @contextlib.contextmanager
 def quiet_tensorflow_logs():
@@ -33,9 +36,8 @@ def extract_features(backbone, images: np.ndarray, batch: int = 64, pool: bool =
     """
     import tensorflow as tf
 
-    images = np.asarray(images)
-    if images.ndim != 4 or images.shape[-1] != 3:
-        raise ValueError(f"images must be (N, H, W, 3), got shape {images.shape}")
+    images = check_images(images)
+    check_count(batch, "batch")
     if images.shape[1:3] != tuple(backbone.input_shape[1:3]):
         raise ValueError(f"images are {images.shape[1:3]}, the backbone expects {backbone.input_shape[1:3]}")
 
@@ -49,6 +51,17 @@ def extract_features(backbone, images: np.ndarray, batch: int = 64, pool: bool =
 
         starts = tqdm(starts, desc="features", unit="batch")
     return np.concatenate([run(images[i:i + batch]).numpy() for i in starts]).astype(np.float32)
+
+
+def _check_features(features, name: str, width: int | None = None) -> np.ndarray:
+    """``features`` as a float32 ``(N, C)`` array of finite numbers with N >= 1 (and ``C == width``)."""
+    if not isinstance(features, np.ndarray) or features.ndim != 2 or len(features) == 0 \
+            or features.dtype.kind != "f" or (width is not None and features.shape[1] != width):
+        shape = getattr(features, "shape", type(features).__name__)
+        raise ValueError(f"{name} must be a non-empty float NumPy array (N, {width or 'C'}), got {shape}")
+    if not np.isfinite(features).all():
+        raise ValueError(f"{name} must be finite: NaN or inf found")
+    return features.astype(np.float32, copy=False)
 
 
 def train_head_on_features(features: np.ndarray, labels: np.ndarray, classes: int = 3, *,
@@ -68,8 +81,17 @@ def train_head_on_features(features: np.ndarray, labels: np.ndarray, classes: in
     """
     import keras
 
-    if features.ndim != 2 or len(features) != len(labels):
-        raise ValueError(f"features must be (N, C) with one label each, got {features.shape} and {len(labels)} labels")
+    features = _check_features(features, "features")
+    classes = check_count(classes, "classes", minimum=2)
+    labels = check_labels(labels, n=len(features), classes=classes)
+    if (val_features is None) != (val_labels is None):
+        raise ValueError("give both val_features and val_labels, or neither")
+    if val_features is not None:
+        val_features = _check_features(val_features, "val_features", features.shape[1])
+        val_labels = check_labels(val_labels, n=len(val_features), classes=classes, name="val_labels")
+    check_dropout(dropout)
+    check_count(epochs, "epochs")
+    check_count(patience, "patience")
     if isinstance(epochs_per_round, bool) or not isinstance(epochs_per_round, int) or epochs_per_round < 1:
         raise ValueError(f"epochs_per_round must be a positive integer, got {epochs_per_round!r}")
     keras.utils.set_random_seed(seed)

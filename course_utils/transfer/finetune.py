@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from ..data.atomic import write_bytes
+from ..data.validate import check_count, check_images, check_labels
+from ..seeding import check_seed
 from .torch_classifier import handpose_module, predict_torch, to_nchw, torch_course_backbone, torch_course_cnn
 
 
@@ -69,6 +71,11 @@ def finetune_handpose(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np
     if len(x) != len(y) or len(x_val) != len(y_val) or len(x) == 0 or len(x_val) == 0:
         raise ValueError(f"need as many labels as images, and some of each: {len(x)}/{len(y)} training, "
                          f"{len(x_val)}/{len(y_val)} validation")
+    x, x_val = (check_images(a, name=n, min_size=MIN_SIZE) for a, n in ((x, "x"), (x_val, "x_val")))
+    y = check_labels(y, n=len(x), name="y", min_classes=2)
+    y_val = check_labels(y_val, n=len(x_val), classes=int(y.max()) + 1, name="y_val")
+    _check_plan(plan)
+    check_seed(seed)
     saved_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
@@ -76,6 +83,21 @@ def finetune_handpose(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np
         return _finetune(x, y, x_val, y_val, plan, weights, seed, progress)
     finally:
         torch.set_num_threads(saved_threads)
+
+
+MIN_SIZE = 16   # the course CNN halves the image four times: 16 px leaves a 1x1 map
+
+
+def _check_plan(plan: FinetunePlan) -> None:
+    """A ValueError naming the first field of ``plan`` that cannot train."""
+    if not isinstance(plan, FinetunePlan):
+        raise ValueError(f"plan must be a FinetunePlan, got {type(plan).__name__}")
+    for name in ("size", "per_background", "val_per_background", "test_per_background", "epochs", "batch", "patience"):
+        check_count(getattr(plan, name), f"plan.{name}")
+    for name in ("lr", "weight_decay", "label_smoothing"):
+        value = getattr(plan, name)
+        if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0 or (name == "lr" and value == 0):
+            raise ValueError(f"plan.{name} must be a finite number >= 0 (lr > 0), got {value!r}")
 
 
 def _finetune(x, y, x_val, y_val, plan: FinetunePlan, weights, seed: int, progress: bool) -> dict:

@@ -13,6 +13,10 @@ builders used for the published totals (VGG16, MobileNet v1, MobileNet v2).
 """
 from __future__ import annotations
 
+import numbers
+
+from ..models import check_dropout, check_positive_int
+
 HEADS = ("gap", "flatten")
 HIDDEN = 256
 KERAS_BACKBONES = {"vgg16": "VGG16", "mobilenet_v1": "MobileNet", "mobilenet_v2": "MobileNetV2",
@@ -24,9 +28,11 @@ def head_params(kind: str, feature_shape: tuple[int, int, int], classes: int = 3
     """Trainable parameters of a head on an ``(H, W, C)`` feature map (weights + biases)."""
     if kind not in HEADS:
         raise ValueError(f"head kind must be one of {HEADS}, got {kind!r}")
-    if len(feature_shape) != 3 or not all(isinstance(n, int) and n > 0 for n in feature_shape):
+    if len(feature_shape) != 3 or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0
+                                          for n in feature_shape):
         raise ValueError(f"feature_shape must be (H, W, C) positive ints, got {feature_shape!r}")
-    h, w, c = feature_shape
+    h, w, c = (int(n) for n in feature_shape)
+    classes, hidden = check_positive_int(classes, "classes"), check_positive_int(hidden, "hidden")
     if kind == "gap":
         return (c + 1) * classes
     return (h * w * c + 1) * hidden + (hidden + 1) * classes
@@ -38,6 +44,9 @@ def head_layers(kind: str, classes: int = 3, dropout: float = 0.2, hidden: int =
 
     if kind not in HEADS:
         raise ValueError(f"head kind must be one of {HEADS}, got {kind!r}")
+    check_positive_int(classes, "classes")
+    check_positive_int(hidden, "hidden")
+    check_dropout(dropout)
     if kind == "gap":
         return [layers.GlobalAveragePooling2D(name="gap"), layers.Dropout(dropout, name="head_dropout"),
                 layers.Dense(classes, activation="softmax", name="probs")]
@@ -55,6 +64,8 @@ def attach_head(backbone, kind: str = "gap", classes: int = 3, dropout: float = 
     """
     import keras
 
+    if not isinstance(backbone, keras.Model):
+        raise ValueError(f"backbone must be a Keras model (image -> feature map), got {type(backbone).__name__}")
     backbone.trainable = not freeze
     inputs = keras.Input(shape=backbone.input_shape[1:])
     x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="to_minus1_1")(inputs) if rescale else inputs

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..data.validate import check_count, check_images, check_labels
+
 STRATEGIES = ("frozen", "last_blocks", "full", "scratch")
 LAST_STAGES = 2  # stages unfrozen by "last_blocks" (conv3 and conv4 of the course CNN)
 
@@ -30,6 +32,10 @@ class Result:
 
 def per_class_subset(labels: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray:
     """Indices of the first ``per_class`` examples of each class after a seeded shuffle."""
+    labels = check_labels(labels)
+    if len(labels) == 0:
+        raise ValueError("labels must hold at least one label, got none")
+    check_count(per_class, "per_class")
     classes = np.unique(labels)
     counts = np.bincount(labels)
     if per_class < 1 or counts[classes].min() < per_class:
@@ -88,6 +94,10 @@ def run_strategy(strategy: str, x, y, x_test, y_test, *, epochs: int = 15, seed:
 
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+    x, x_test = check_images(x, name="x"), check_images(x_test, name="x_test")
+    y = check_labels(y, n=len(x), name="y", min_classes=2)
+    y_test = check_labels(y_test, n=len(x_test), name="y_test")
+    check_count(epochs, "epochs")
     classes = int(max(np.max(y), np.max(y_test))) + 1
     start = time.perf_counter()
     if strategy == "frozen":

@@ -15,6 +15,9 @@ import time
 
 import numpy as np
 
+from ..data.validate import check_count, check_images, check_labels
+from ..seeding import check_seed
+
 TORCHVISION_BACKBONES = ("mobilenet_v2", "mobilenet_v3_small", "resnet50", "vgg16", "shufflenet_v2_x1_0")
 
 
@@ -147,8 +150,7 @@ def to_nchw(images: np.ndarray, *, scaled: bool = True):
     (``scaled=False``: left in [0, 255], what :func:`handpose_module` takes)."""
     import torch
 
-    if images.ndim != 4 or images.shape[-1] != 3:
-        raise ValueError(f"images must be (N, H, W, 3), got shape {images.shape}")
+    images = check_images(images, allow_empty=True)
     x = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2))).float()
     return x / 127.5 - 1.0 if scaled else x
 
@@ -157,6 +159,8 @@ def torch_features(backbone, images: np.ndarray, batch: int = 64):
     """Global-average-pooled features ``(N, C)`` (a tensor) of uint8 images, computed once."""
     import torch
 
+    check_images(images)
+    check_count(batch, "batch")
     backbone.eval()
     with torch.inference_mode():
         return torch.cat([backbone(to_nchw(images[i:i + batch])).mean(dim=(2, 3))
@@ -170,7 +174,15 @@ def train_torch_head(features, labels: np.ndarray, val_features, val_labels: np.
     import torch
     from torch import nn
 
-    torch.manual_seed(seed)
+    features, val_features = (_check_features(f, n) for f, n in ((features, "features"), (val_features, "val_features")))
+    if features.shape[1] != val_features.shape[1]:
+        raise ValueError(f"features and val_features must have one width, got {features.shape} and {val_features.shape}")
+    classes = check_count(classes, "classes", minimum=2)
+    labels = check_labels(labels, n=len(features), classes=classes)
+    val_labels = check_labels(val_labels, n=len(val_features), classes=classes, name="val_labels")
+    check_count(epochs, "epochs")
+    check_count(patience, "patience")
+    torch.manual_seed(check_seed(seed))
     head = nn.Sequential(nn.Dropout(0.2), nn.Linear(features.shape[1], classes))
     opt = torch.optim.Adam(head.parameters(), lr=3e-3)
     y, yv = torch.as_tensor(labels), torch.as_tensor(val_labels)
@@ -201,6 +213,18 @@ def train_torch_head(features, labels: np.ndarray, val_features, val_labels: np.
                 break
     head.load_state_dict(best_state)
     return head.eval(), history
+
+
+def _check_features(features, name: str):
+    """``features`` as a float32 tensor ``(N, C)`` of finite numbers, N >= 1, or a ValueError."""
+    import torch
+
+    f = torch.as_tensor(np.asarray(features) if not isinstance(features, torch.Tensor) else features)
+    if f.ndim != 2 or len(f) == 0 or not f.is_floating_point():
+        raise ValueError(f"{name} must be a non-empty float (N, C) array or tensor, got shape {tuple(f.shape)}, {f.dtype}")
+    if not torch.isfinite(f).all():
+        raise ValueError(f"{name} must be finite: NaN or inf found (a backbone fed bad images?)")
+    return f.float()
 
 
 def handpose_module(backbone, head):
@@ -240,6 +264,8 @@ def predict_torch(model, images: np.ndarray, batch: int = 256) -> np.ndarray:
     """Softmax probabilities ``(N, C)`` of a :func:`handpose_module` on uint8 ``(N, S, S, 3)`` images."""
     import torch
 
+    check_images(images)
+    check_count(batch, "batch")
     model.eval()
     with torch.inference_mode():
         return torch.cat([torch.softmax(model(to_nchw(images[i:i + batch], scaled=False)), 1)
