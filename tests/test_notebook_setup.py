@@ -62,10 +62,17 @@ def test_network_check_true_for_a_local_listener(clean_modes):
         assert notebook.network_reachable(server.getsockname(), timeout=2.0) is True
 
 
-def test_bench_prints_matmul_figure(capsys):
+def test_bench_prints_every_engine_and_a_ceiling_above_them(capsys):
     assert bench_main(["matmul"]) == 0
-    line = capsys.readouterr().out.splitlines()[-1]
-    assert "matmul" in line and float(line.split()[-2]) > 1.0 and line.endswith("GFLOP/s")
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.endswith("GFLOP/s")]
+    value = lambda line: float(line.split()[-2])   # noqa: E731
+    for threads in ("1 thread(s)", "2 thread(s)"):
+        mine = [line for line in lines if line.lstrip().startswith(threads) or f" {threads}" in line]
+        engines = [line for line in mine if "matmul" in line]
+        assert {e for e in ("numpy", "torch", "tensorflow", "onnxruntime") if any(e in line for line in engines)} \
+            == {"numpy", "torch", "tensorflow", "onnxruntime"}, mine
+        ceiling = value(next(line for line in mine if "ceiling" in line))
+        assert all(0 < value(line) <= ceiling for line in engines), mine
 
 
 def test_bench_rejects_unknown_name(capsys):

@@ -104,3 +104,15 @@ def test_last_level_cache_reads_the_highest_level(tmp_path):
         (tmp_path / name / "size").write_text(f"{size}\n")
     assert roofline.last_level_cache(tmp_path) == 32 * 2**20
     assert roofline.last_level_cache(tmp_path / "missing") is None
+
+
+def test_roofline_from_a_ceiling_never_gives_a_share_above_100():
+    from course_utils.cost.ceiling import Ceiling, vector_unit
+
+    ceiling = Ceiling(2, vector_unit({"avx2", "fma"}, machine="x86_64"), 2.0, 128.0, {"numpy": (90.0, 100.0)})
+    roof = Roofline.from_ceiling(20.0, ceiling)
+    assert (roof.ceiling, roof.ceiling_from) == (128.0, "nominal peak")
+    assert roof.percent_text(64.0) == "50%" and roof.percent_text(128.0) == "100%"
+    assert roof.percent_text(130.0) == "above ceiling"   # e.g. a Winograd convolution, counted directly
+    faster = Roofline.from_ceiling(20.0, Ceiling(2, ceiling.unit, 2.0, 128.0, {"torch": (120.0, 150.0)}))
+    assert (faster.ceiling, faster.ceiling_from) == (150.0, "torch matmul")

@@ -3,57 +3,62 @@
 The roofline model (Williams, Waterman & Patterson 2009) bounds the speed of a kernel by
 ``min(peak, intensity x bandwidth)``. Both roofs here come from this machine:
 
-* the **nominal peak** is cores x clock x FLOP per cycle, read from ``/proc/cpuinfo`` (the
-  SIMD width follows from the flags avx512f / avx2+fma / avx / sse2, assuming two vector
-  FMA pipes per core, as on recent x86 cores);
-* the **ceiling** used for "% of peak" is the larger of that nominal peak and every speed
-  measured, so no percentage can exceed 100 (a virtual machine may report its base clock
-  while the cores boost higher; a Winograd convolution does fewer multiplies than it counts);
+* the **nominal peak** is cores x clock x FLOP per cycle, read from ``/proc/cpuinfo``; the
+  FLOP per cycle follow from the widest SIMD extension and the core that runs it
+  (:func:`course_utils.cost.ceiling.vector_unit`: Zen 4's AVX-512 is double-pumped, for one);
+* the **ceiling** used for "% of peak" is :class:`course_utils.cost.ceiling.Ceiling`: the larger
+  of that nominal peak and the best matmul of every installed engine. A speed above it is an
+  error, never a share above 100 % (:meth:`Roofline.percent`);
 * the **bandwidth** is measured: a large NumPy copy and scale, median over repeats.
 """
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..timing import Timing, time_calls
+from .ceiling import Ceiling, VectorUnit, clock_ghz, engine_matmuls, vector_unit
 
 BYTES = 4  # float32
-# FLOP per cycle per core for float32: vector lanes x 2 (an FMA is 2 FLOPs) x 2 FMA pipes
-SIMD_FLOPS = (("avx512f", 16 * 2 * 2), ("avx2+fma", 8 * 2 * 2), ("avx", 8 * 2), ("sse2", 4 * 2))
 
 
 @dataclass(frozen=True)
 class CpuInfo:
-    """What ``/proc/cpuinfo`` says: physical ``cores``, clock in ``mhz``, ISA ``flags``, ``model``."""
+    """What ``/proc/cpuinfo`` says: physical ``cores``, clock in ``mhz``, ISA ``flags``, ``model``
+    name, and who made the core (``vendor`` id, ``family`` and ``model_number``)."""
 
     cores: int
     mhz: float
     flags: frozenset[str]
     model: str = ""
+    vendor: str = ""
+    family: int | None = None
+    model_number: int | None = None
+
+    @property
+    def unit(self) -> VectorUnit:
+        """The widest vector unit of these cores (:func:`course_utils.cost.ceiling.vector_unit`)."""
+        return vector_unit(self.flags, self.vendor, self.family, self.model_number)
 
     @property
     def flops_per_cycle(self) -> int:
-        """float32 FLOP per cycle per core implied by the widest SIMD extension in ``flags``."""
-        return flops_per_cycle(self.flags)
+        """float32 FLOP per cycle per core of :attr:`unit`."""
+        return self.unit.flops_per_cycle
 
     @property
     def nominal_peak(self) -> float:
-        """cores x GHz x FLOP/cycle, in GFLOP/s."""
+        """cores x GHz x FLOP/cycle, in GFLOP/s (at the clock ``/proc/cpuinfo`` reports)."""
         return self.cores * self.mhz / 1e3 * self.flops_per_cycle
 
 
-def flops_per_cycle(flags: Iterable[str]) -> int:
-    """float32 FLOP per cycle and core for a set of CPU flags (2 FMA pipes assumed)."""
-    flags = set(flags)
-    for name, flops in SIMD_FLOPS:
-        if all(f in flags for f in name.split("+")):
-            return flops
-    return 2  # scalar: one multiply and one add per cycle
+def flops_per_cycle(flags: Iterable[str], vendor: str = "", family: int | None = None,
+                    model: int | None = None) -> int:
+    """float32 FLOP per cycle and core for a set of CPU flags and a core (an upper bound)."""
+    return vector_unit(flags, vendor, family, model).flops_per_cycle
 
 
 def parse_cpuinfo(text: str) -> CpuInfo:
@@ -66,7 +71,17 @@ def parse_cpuinfo(text: str) -> CpuInfo:
         raise ValueError("expected /proc/cpuinfo text with 'processor' and 'cpu MHz' lines per CPU")
     cores = {(c.get("physical id"), c.get("core id", c["processor"])) for c in cpus}
     mhz = float(np.mean([float(c["cpu MHz"]) for c in cpus]))
-    return CpuInfo(len(cores), mhz, frozenset(cpus[0].get("flags", "").split()), cpus[0].get("model name", ""))
+    first = cpus[0]
+    return CpuInfo(len(cores), mhz, frozenset(first.get("flags", first.get("Features", "")).split()),
+                   first.get("model name", ""), first.get("vendor_id", ""), _int(first.get("cpu family")),
+                   _int(first.get("model")))
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text, 0) if text is not None else None
+    except ValueError:
+        return None
 
 
 def _fields(block: str):
@@ -84,7 +99,8 @@ def read_cpuinfo(path: str | Path = "/proc/cpuinfo") -> CpuInfo | None:
     except (OSError, ValueError):
         return None
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else info.cores
-    return CpuInfo(min(info.cores, usable), info.mhz, info.flags, info.model)
+    return CpuInfo(min(info.cores, usable), info.mhz, info.flags, info.model, info.vendor, info.family,
+                   info.model_number)
 
 
 def last_level_cache(root: str | Path = "/sys/devices/system/cpu/cpu0/cache") -> int | None:
@@ -139,6 +155,15 @@ class Roofline:
         name = max(speeds, key=speeds.get)
         return cls(speeds[name], bandwidth, name, dict(speeds))
 
+    @classmethod
+    def from_ceiling(cls, bandwidth: float, ceiling: Ceiling) -> Roofline:
+        """The roofline under a measured :class:`~course_utils.cost.ceiling.Ceiling` (nominal peak and
+        every engine's best matmul); a layer faster than it gets no percentage (:meth:`percent_text`)."""
+        speeds = {f"{e} matmul": best for e, (_, best) in ceiling.matmuls.items()}
+        if ceiling.nominal:
+            speeds["nominal peak"] = ceiling.nominal
+        return cls.from_speeds(bandwidth, speeds)
+
     @property
     def ridge(self) -> float:
         """Arithmetic intensity (FLOP/byte) where the two roofs meet."""
@@ -155,6 +180,11 @@ class Roofline:
             raise ValueError(f"{gflops!r} GFLOP/s is outside 0..{self.ceiling:.1f}: "
                              "build the Roofline from every measured speed")
         return 100 * gflops / self.ceiling
+
+    def percent_text(self, gflops: float) -> str:
+        """``"67%"``, or ``"above ceiling"`` for a speed no share can describe (a convolution done with
+        fewer multiplies than counted, e.g. Winograd): never a share above 100 %."""
+        return f"{self.percent(gflops):.0f}%" if gflops <= self.ceiling else "above ceiling"
 
 
 def measure_bandwidth(megabytes: int = 256, repeat: int = 7) -> dict[str, Timing]:
@@ -191,5 +221,34 @@ def matmul_speed(n: int = 2048, repeat: int = 5, framework: str = "numpy") -> Ti
     return time_calls(lambda: a @ b, repeat=repeat)
 
 
-__all__ = ["CpuInfo", "Roofline", "attainable", "flops_per_cycle", "gb_per_s", "last_level_cache", "matmul_speed",
+def measure_ceiling(threads: int = 1, engines: Sequence[str] | None = None, n: int = 1024,
+                    repeat: int = 7, elsewhere: bool = False) -> Ceiling:
+    """This machine's :class:`Ceiling` for work on ``threads`` threads (cores = min(threads, usable cores)).
+
+    ``engines``: default, those this process holds (:func:`~course_utils.cost.ceiling.available_engines`);
+    ``elsewhere=True`` also times every other installed framework, in one child process, so a
+    kernel that holds one framework still gets all four engines without importing the other.
+    """
+    from .ceiling import ENGINES, available_engines
+
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    cpu = read_cpuinfo()
+    here = available_engines() if engines is None else tuple(engines)
+    matmuls = engine_matmuls(here, n=n, threads=threads, repeat=repeat)
+    others = tuple(e for e in available_engines(load=True) if e not in here and e in ENGINES) if elsewhere else ()
+    if others:
+        from ..frameworks import in_child
+
+        loads = tuple(f for f in ("torch", "tensorflow") if f in others)
+        matmuls |= in_child("course_utils.cost.ceiling:engine_matmuls", others, n=n, threads=threads,
+                            repeat=repeat, frameworks=loads, timeout=300)
+    if cpu is None:
+        return Ceiling(threads, vector_unit(()), None, None, matmuls)
+    ghz = clock_ghz(cpu.mhz, cpu.model)
+    nominal = min(threads, cpu.cores) * ghz * cpu.unit.flops_per_cycle
+    return Ceiling(threads, cpu.unit, ghz, nominal, matmuls)
+
+
+__all__ = ["CpuInfo", "Roofline", "measure_ceiling", "attainable", "flops_per_cycle", "gb_per_s", "last_level_cache", "matmul_speed",
            "measure_bandwidth", "parse_cpuinfo", "read_cpuinfo"]

@@ -1,5 +1,8 @@
 """What a deployed model costs and what it still gets right: size, batch-1 latency, GFLOP/s,
-share of the measured peak, accuracy, and agreement with the model it came from.
+share of the machine's ceiling, accuracy, and agreement with the model it came from.
+
+The ceiling is :class:`course_utils.cost.ceiling.Ceiling`: the larger of the nominal peak of the
+vector unit and the best matmul of every installed engine, so no share can exceed 100 %.
 
 Everything here takes plain callables ``images -> probabilities`` (NumPy in, NumPy out), so a
 Keras model, a ``.tflite`` interpreter, a torch module and an onnxruntime session are measured
@@ -14,13 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cost.latency import numpy_matmul_peak
+from ..cost.ceiling import Ceiling
 from ..timing import time_calls
 
 
-def measured_peak_gflops(sizes: tuple[int, ...] = (512, 1024, 2048), repeat: int = 5) -> float:
-    """The machine's practical float32 ceiling: the best NumPy matmul GFLOP/s over ``sizes``."""
-    return max(numpy_matmul_peak(n, repeat=repeat) for n in sizes)
+def machine_ceiling(threads: int | None = None, engines=None, repeat: int = 7, elsewhere: bool = False) -> Ceiling:
+    """This machine's ceiling for work on ``threads`` threads (default: every usable core): the nominal
+    peak and the engines' best matmuls (:func:`course_utils.cost.roofline.measure_ceiling`)."""
+    from ..cost.roofline import measure_ceiling
+
+    if threads is None:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return measure_ceiling(threads, engines, repeat=repeat, elsewhere=elsewhere)
 
 
 def file_kb(path: str | os.PathLike) -> float:
@@ -66,64 +74,66 @@ def gflops(macs: int, ms: float) -> float:
 
 @dataclass(frozen=True)
 class PeakShare:
-    """A runtime's achieved GFLOP/s over the machine's matmul GFLOP/s, measured round by round.
+    """A runtime's achieved GFLOP/s as a share of the machine's :class:`~course_utils.cost.ceiling.Ceiling`,
+    timed in rounds on ``ceiling.threads`` threads. Two summaries:
 
-    Each round times the matmul, then the model, so a round that the machine's other work slows
-    slows both. Two honest summaries, each comparing like with like:
+    * ``typical``: the median over rounds of each round's median GFLOP/s, over the ceiling;
+    * ``best``: the best call of all rounds over the ceiling (what the runtime reaches when nothing
+      else runs: the usual microbenchmark convention).
 
-    * ``typical``: the median over rounds of (median model GFLOP/s / median matmul GFLOP/s);
-    * ``ceiling``: the model's best GFLOP/s over the matmul's best, over all calls of all rounds
-      (what each reaches when nothing else runs: the usual microbenchmark convention).
+    Both are at most 1: a speed above the ceiling raises (the ceiling would be wrong).
     """
 
-    threads: int
-    peaks: tuple[tuple[float, float], ...]     # (median, best) matmul GFLOP/s of each round
-    achieved: tuple[tuple[float, float], ...]  # (median, best) model GFLOP/s: 2 x MACs / latency
+    ceiling: Ceiling
+    achieved: tuple[tuple[float, float], ...]  # (median, best) model GFLOP/s per round: 2 x MACs / latency
+
+    @property
+    def threads(self) -> int:
+        return self.ceiling.threads
 
     @property
     def shares(self) -> tuple[float, ...]:
-        """Each round's median over median."""
-        return tuple(a[0] / p[0] for a, p in zip(self.achieved, self.peaks))
+        """Each round's median over the ceiling."""
+        return tuple(self.ceiling.share(a[0]) for a in self.achieved)
 
     @property
     def typical(self) -> float:
         return float(np.median(self.shares))
 
     @property
-    def ceiling(self) -> float:
-        return max(a[1] for a in self.achieved) / max(p[1] for p in self.peaks)
+    def best(self) -> float:
+        return self.ceiling.share(max(a[1] for a in self.achieved))
 
     def __str__(self) -> str:
         lo, hi = 100 * min(self.shares), 100 * max(self.shares)
-        return (f"{100 * self.typical:.0f}% of the peak, median over rounds ({lo:.0f}-{hi:.0f}%); best over best "
-                f"{100 * self.ceiling:.0f}% ({max(a[1] for a in self.achieved):.0f} of "
-                f"{max(p[1] for p in self.peaks):.0f} GFLOP/s), {self.threads} thread{'s' if self.threads > 1 else ''}")
+        return (f"{100 * self.typical:.0f}% of the ceiling, median over rounds ({lo:.0f}-{hi:.0f}%); best call "
+                f"{100 * self.best:.0f}% ({max(a[1] for a in self.achieved):.0f} of {self.ceiling.value:.0f} GFLOP/s), "
+                f"{self.threads} thread{'s' if self.threads > 1 else ''}")
 
 
 def paired_peak_share(fn: Callable[[np.ndarray], object], image: np.ndarray, *, macs: int, threads: int,
-                      rounds: int = 5, repeat: int = 50, matmul_n: int = 1024) -> PeakShare:
-    """Share of the peak of ``fn`` on one ``(1, ...)`` image, in ``rounds`` alternating rounds.
+                      rounds: int = 5, repeat: int = 50, engines=None, ceiling: Ceiling | None = None) -> PeakShare:
+    """Share of the ceiling of ``fn`` on one ``(1, ...)`` image, in ``rounds`` rounds of ``repeat`` calls.
 
-    Each round times a float32 ``matmul_n`` x ``matmul_n`` NumPy matmul (7 calls), then ``fn``
-    (``repeat`` batch-1 calls), with the BLAS and OpenMP pools limited to ``threads`` threads.
-    ``fn`` must use ``threads`` threads too (e.g. ``TFLiteRunner(path, num_threads=threads)``,
-    whose pool is its own) for a fair ratio. See :class:`PeakShare` for the two summaries.
+    The ceiling (:func:`machine_ceiling` on ``threads`` threads, unless given) is measured before
+    the rounds and again after them, and the faster of each engine's two matmuls counts, so a
+    moment of load on the machine cannot lower it. The rounds run with the BLAS and OpenMP pools
+    limited to ``threads``; ``fn`` must use ``threads`` threads too (e.g.
+    ``TFLiteRunner(path, num_threads=threads)``, whose pool is its own).
     """
+    if min(macs, threads, rounds, repeat) < 1:
+        raise ValueError(f"macs, threads, rounds and repeat must be >= 1, got {macs}, {threads}, {rounds}, {repeat}")
     from threadpoolctl import threadpool_limits
 
-    from ..cost.roofline import matmul_speed
-
-    if min(macs, threads, rounds, repeat, matmul_n) < 1:
-        raise ValueError(f"macs, threads, rounds, repeat and matmul_n must be >= 1, got {macs}, {threads}, "
-                         f"{rounds}, {repeat}, {matmul_n}")
-    peaks, achieved = [], []
-    with threadpool_limits(threads):
+    before = ceiling or machine_ceiling(threads, engines)
+    achieved = []
+    with threadpool_limits(threads):   # NumPy's BLAS and OpenMP pools, as the ceiling's matmuls had
         for _ in range(rounds):
-            t = matmul_speed(matmul_n, repeat=7)
-            peaks.append((2 * matmul_n**3 / t.median / 1e9, 2 * matmul_n**3 / t.best / 1e9))
             lat = batch1_latency(fn, image, repeat)
             achieved.append((gflops(macs, lat.median), gflops(macs, min(lat.times_ms))))
-    return PeakShare(threads, tuple(peaks), tuple(achieved))
+    after = ceiling or machine_ceiling(threads, engines)
+    merged = {e: max(before.matmuls[e], after.matmuls.get(e, (0.0, 0.0)), key=lambda t: t[1]) for e in before.matmuls}
+    return PeakShare(Ceiling(threads, before.unit, before.clock_ghz, before.nominal, merged), tuple(achieved))
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -160,7 +170,7 @@ class Measurement:
     size_kb: float                # the deployable file (or the float32 weights for eager)
     latency: Latency
     macs: int                     # per image
-    peak_gflops: float
+    peak_gflops: float            # the ceiling (Ceiling.value) it is a share of
     accuracy: float | None = None
     agreement: float | None = None   # top-1 agreement with the source model
     max_diff: float | None = None    # max |probability difference| against the source model
@@ -173,12 +183,20 @@ class Measurement:
 
     @property
     def peak_share(self) -> float:
+        """Achieved GFLOP/s over the ceiling; a speed above the ceiling raises (the ceiling is wrong)."""
+        if self.gflops > self.peak_gflops * (1 + 1e-9):
+            raise ValueError(f"{self.runtime} {self.variant}: {self.gflops:.1f} GFLOP/s is above the ceiling of "
+                             f"{self.peak_gflops:.1f} GFLOP/s; measure the ceiling with every engine")
         return self.gflops / self.peak_gflops
 
     def row(self) -> dict:
+        try:
+            share = 100 * self.peak_share
+        except ValueError:
+            share = "above the ceiling"   # never printed as a share over 100 %
         return {"runtime": self.runtime, "variant": self.variant, "KB": self.size_kb,
                 "median ms": self.latency.median, "p90 ms": self.latency.p90, "GFLOP/s": self.gflops,
-                "% peak": 100 * self.peak_share, "accuracy": self.accuracy,
+                "% ceiling": share, "accuracy": self.accuracy,
                 "top-1 agree": self.agreement, "max diff": self.max_diff}
 
 
@@ -187,9 +205,10 @@ def table(measurements: list[Measurement]) -> str:
     if not measurements:
         raise ValueError("table needs at least one Measurement")
     rows = [m.row() for m in measurements]
-    fmt = {"KB": "{:.0f}", "median ms": "{:.2f}", "p90 ms": "{:.2f}", "GFLOP/s": "{:.1f}", "% peak": "{:.0f}",
+    fmt = {"KB": "{:.0f}", "median ms": "{:.2f}", "p90 ms": "{:.2f}", "GFLOP/s": "{:.1f}", "% ceiling": "{:.0f}",
            "accuracy": "{:.3f}", "top-1 agree": "{:.3f}", "max diff": "{:.2g}"}
-    cells = [[fmt.get(k, "{}").format(v) if v is not None else "-" for k, v in r.items()] for r in rows]
+    cells = [[fmt.get(k, "{}").format(v) if isinstance(v, (int, float)) else (v or "-") for k, v in r.items()]
+             for r in rows]
     heads = list(rows[0])
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths))]
@@ -213,4 +232,4 @@ def measure(runtime: str, variant: str, fn: Callable[[np.ndarray], np.ndarray], 
 
 
 __all__ = ["Latency", "Measurement", "PeakShare", "accuracy", "agreement", "batch1_latency", "file_kb", "gflops",
-           "measure", "measured_peak_gflops", "paired_peak_share", "softmax", "table"]
+           "machine_ceiling", "measure", "paired_peak_share", "softmax", "table"]
