@@ -13,7 +13,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
 PARALLEL ?= -n 2 --dist loadscope --no-loadscope-reorder
 NOTEBOOKS ?= notebooks solutions exercises
 
-.PHONY: help install dev lab test unit notebooks exercises execute bench pretrain memory mutate clean
+.PHONY: help install dev lab test unit notebooks exercises execute bench pretrain memory mutate portability upgrade-check clean
 help:
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
@@ -82,6 +82,17 @@ memory: $(STAMP) ## peak kernel memory of each notebook in full mode (NB=... for
 mutate: $(STAMP) ## plant bugs in the core modules and report the ones the tests miss
 	$(BIN)/python tests/mutate.py $(MUTATE_ARGS)
 
+# A tool for authors, not part of `make test`: the numerics-sensitive tests and the notebooks whose
+# checked outputs depend on training or timing, under five emulated CPUs (tests/portability.py);
+# ARGS="--variants here zen", ARGS=--list. Where floors come from: tests/floor_distributions.py.
+portability: $(STAMP) ## sensitive tests and notebooks under emulated CPUs (ISA caps, kernels, threads)
+	$(BIN)/python tests/portability.py $(ARGS)
+
+# A maintainer's early warning, not part of `make test`: the newest releases of the direct
+# dependencies in .venv-upgrade (the pins stay), then the fast suite; prints what moved and broke.
+upgrade-check: ## newest releases of the dependencies in .venv-upgrade, then the fast suite
+	$(PYTHON) tests/upgrade_check.py $(ARGS)
+
 clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .venv-upgrade .pytest_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,6 +1,7 @@
 """Shared test helpers."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -42,6 +43,21 @@ def assert_no_torch_objects(result) -> None:
 
     strings = {arg for _, arg, _ in pickletools.genops(pickle.dumps(result)) if isinstance(arg, str)}
     assert not any(s == "torch" or s.startswith("torch.") for s in strings), sorted(strings)[:20]
+
+
+@pytest.fixture
+def sensitive(request):
+    """``sensitive(name, value)``: note a value that a floor is checked against, and return it.
+    Under ``make portability`` (tests/portability.py) the values of every emulated machine are
+    collected and their spread printed; elsewhere this only returns the value."""
+    log = os.environ.get("COURSE_SENSITIVE_LOG")
+
+    def record(name: str, value: float) -> float:
+        if log:
+            with open(log, "a") as f:
+                f.write(json.dumps({"test": request.node.nodeid, "name": name, "value": float(value)}) + "\n")
+        return value
+    return record
 
 
 @pytest.fixture(scope="session")
