@@ -79,10 +79,11 @@ def mobilenet_v2_table(alpha: float = 1.0, resolution: int = 224, include_top: b
     from ..models.specs import (MOBILENET_V2_FIRST_CONV, make_divisible, mobilenet_v2_blocks,
                                 mobilenet_v2_last_channels)
 
+    blocks = mobilenet_v2_blocks(alpha)   # checks alpha
     stride, c = MOBILENET_V2_FIRST_CONV
     c = make_divisible(c * alpha, 8)
     rows, h, w = _conv_rows("Conv1", resolution, resolution, 3, c, 3, stride, "same", 1, False, True)
-    for i, (t, c_in, c_out, s) in enumerate(mobilenet_v2_blocks(alpha)):
+    for i, (t, c_in, c_out, s) in enumerate(blocks):
         prefix = f"block_{i}_" if i else "expanded_conv_"
         if i:  # block 0 has no expansion layer
             r, h, w = _conv_rows(f"{prefix}expand", h, w, c_in, t * c_in, 1, 1, "valid", 1, False, True)

@@ -99,10 +99,11 @@ def shufflenet_v1_units(groups: int = 3, scale: float = 1.0) -> list[tuple[int, 
             first_groups = 1 if stage == 0 and i == 0 else groups
             units.append((c_in, c_out // SHUFFLENET_V1_BOTTLENECK_RATIO, c_out, 2 if i == 0 else 1, first_groups))
             c_in = c_out
-    if units[0][2] <= units[0][0]:   # the first unit's branch makes c_out - c_in channels
-        raise ValueError(f"scale={scale!r} is too small for groups={groups}: Stage 2 would have {units[0][2]} "
-                         f"channels, not more than Conv1's {units[0][0]}, leaving its first unit's branch "
-                         f"{units[0][2] - units[0][0]} channels; use a larger scale (0.25 works for every group)")
+    for c_in, _, c_out, stride, _ in units:   # a stride-2 unit's branch makes c_out - c_in channels
+        if stride == 2 and c_out <= c_in:
+            raise ValueError(f"scale={scale!r} is too small for groups={groups}: a stage would have {c_out} "
+                             f"channels, not more than the {c_in} before it, leaving its first unit's branch "
+                             f"{c_out - c_in} channels; use a larger scale (0.25 works for every group)")
     return units
 
 
