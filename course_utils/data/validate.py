@@ -60,6 +60,8 @@ def check_labels(labels, *, n: int | None = None, classes: int | None = None, na
     top = f"0..{classes - 1}" if classes is not None else ">= 0"
     if len(arr) and (arr.min() < 0 or (classes is not None and arr.max() >= classes)):
         raise ValueError(f"{name} must be class indices in {top}, got values from {arr.min()} to {arr.max()}")
+    if len(arr) == 0 and min_classes > 0:
+        raise ValueError(f"{name} must hold at least one label, got none")
     if len(np.unique(arr)) < min_classes:
         raise ValueError(f"{name} must contain at least {min_classes} different classes to train a "
                          f"classifier, got {sorted(set(arr.tolist()))}")
