@@ -35,13 +35,37 @@ dev: $(STAMP) ## add the authoring tools (jupytext) to .venv
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m pip uninstall --quiet --yes triton || true
 
+# The website and slides (book/build.py): the `site` extra (Jupyter Book 1) in .venv, and the
+# front-end assets they serve themselves (MathJax, RequireJS, the widget manager, reveal.js) from
+# npm with book/package-lock.json. Both re-install when their pins change; pip would bring
+# triton back, so remove it again.
+SITE_STAMP := $(VENV)/.installed-site
+NPM_STAMP  := book/node_modules/.installed
+$(SITE_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[site]"
+	$(BIN)/python -m pip uninstall --quiet --yes triton || true
+	touch $(SITE_STAMP)
+$(NPM_STAMP): book/package.json book/package-lock.json
+	cd book && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(NPM_STAMP)
+
+site: $(SITE_STAMP) $(NPM_STAMP) ## build the course website into _build/site/_build/html (offline, ~15 s)
+	$(BIN)/python book/build.py site
+
+slides: $(SITE_STAMP) $(NPM_STAMP) ## build one reveal.js deck per lecture into _build/slides
+	$(BIN)/python book/build.py slides
+
+# Needs the network: not part of make test.
+linkcheck: $(SITE_STAMP) $(NPM_STAMP) ## check the site's external links (needs the network)
+	$(BIN)/python book/build.py linkcheck
+
 # Root (e.g. in a container) must say --allow-root; extra flags via LAB_ARGS="--port=9999".
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP) ## open the course in JupyterLab
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(LAB_ARGS)
 
-test: $(STAMP) ## unit tests, exercise sync check, and every notebook (fast, offline)
+test: $(STAMP) $(SITE_STAMP) $(NPM_STAMP) ## unit tests, exercise sync check, every notebook, the site (fast, offline)
 	COURSE_FAST=1 COURSE_OFFLINE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q $(PARALLEL) tests $(NOTEBOOKS) $(NBVAL)
 
 unit: $(STAMP) ## unit tests only
