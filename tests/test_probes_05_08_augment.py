@@ -118,3 +118,12 @@ def test_shared_image_and_label_checks():
         check_labels(np.array([True, False]))
     assert check_labels(np.array([2.0, 0.0]), classes=3).dtype == np.int64
 
+
+
+def test_random_erasing_never_draws_a_box_that_does_not_fit():
+    # areas near the whole image with a tall aspect never fit: ten tries, then the image unchanged
+    for seed in range(20):
+        out = by_hand.random_erasing(IMG, RNG(seed), p=1.0, area=(0.9, 1.0), aspect=(2.0, 3.0))
+        assert np.array_equal(out, IMG)
+    erased = [not np.array_equal(by_hand.random_erasing(IMG, RNG(s), p=1.0), IMG) for s in range(20)]
+    assert all(erased)   # with the defaults a box always fits a 32x32 image

@@ -32,8 +32,8 @@ GOOD = _png(np.random.default_rng(0).integers(0, 256, (40, 40, 3), dtype=np.uint
 UNIFORM = lambda x: np.full((1, 3), 1 / 3, np.float32)   # noqa: E731
 
 REFUSED = [
-    ("D02", lambda: budgets.frame_budget(10, camera_fps=INF), "finite numbers > 0"),
-    ("D03", lambda: budgets.frame_budget("5"), "finite numbers > 0"),
+    ("D02", lambda: budgets.frame_budget(10, camera_fps=INF), r"must be > 0 \(finite numbers\)"),
+    ("D03", lambda: budgets.frame_budget("5"), r"must be > 0 \(finite numbers\)"),
     ("D06", lambda: budgets.model_bytes(NAN), "params must be an int >= 0"),
     ("D07", lambda: budgets.model_bytes(1.5), "params must be an int >= 0"),
     ("D08", lambda: budgets.app_share(NAN, 10), "sizes must be >= 0"),
@@ -150,17 +150,22 @@ def test_export_onnx_probes(frameworks, tmp_path):
 @pytest.fixture(scope="module")
 def tiny(frameworks):
     _, keras = frameworks
+    keras.utils.set_random_seed(0)
     inputs = keras.Input((8, 8, 3))
-    x = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
-    out = keras.layers.Dense(3, activation="softmax")(keras.layers.GlobalAveragePooling2D()(x))
-    return keras.Model(inputs, out, name="tiny")
+    x = keras.layers.Conv2D(4, 3)(inputs)
+    dense = keras.layers.Dense(3, activation="softmax")
+    model = keras.Model(inputs, dense(keras.layers.GlobalAveragePooling2D()(x)), name="tiny")
+    kernel, bias = dense.get_weights()
+    dense.set_weights([kernel * 20, bias])   # confident outputs: a wrong scale or zero point shows
+    return model
 
 
 @pytest.fixture(scope="module")
 def tiny_files(tiny, tmp_path_factory):
     from course_utils.deploy import tflite
 
-    reps = np.random.default_rng(0).random((8, 8, 8, 3)).astype(np.float32)
+    # inputs in [-1, 1]: the uint8 input's zero point is near 128, so forgetting it changes the answers
+    reps = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 3)).astype(np.float32)
     return tflite.convert_keras(tiny, tmp_path_factory.mktemp("tfl"), ["float32", "int8"], representative=reps)
 
 
@@ -202,5 +207,17 @@ def test_tflite_runner_probes(tiny_files, tmp_path):
         bad.write_bytes(blob)
         with pytest.raises(ValueError, match="is not a TensorFlow Lite model I can run"):
             TFLiteRunner(bad)(np.zeros((1, 8, 8, 3), np.float32))
-    probabilities = TFLiteRunner(tiny_files["int8"])(np.random.default_rng(3).random((2, 8, 8, 3)))
+    probabilities = TFLiteRunner(tiny_files["int8"])(np.random.default_rng(3).uniform(-1, 1, (2, 8, 8, 3)))
     assert probabilities.shape == (2, 3) and np.allclose(probabilities.sum(1), 1, atol=0.02)   # TF20: a distribution
+
+
+def test_int8_file_gives_the_keras_answers(tiny, tiny_files):
+    from course_utils.deploy.tflite import TFLiteRunner
+
+    x = np.random.default_rng(4).uniform(-1, 1, (16, 8, 8, 3)).astype(np.float32)
+    want = np.asarray(tiny(x))
+    assert want.max(1).mean() > 0.6   # confident enough that a quantization slip shows
+    got = TFLiteRunner(tiny_files["int8"])(x)
+    runner = TFLiteRunner(tiny_files["int8"])
+    assert runner.input["quantization"][1] != 0   # the zero point matters here
+    assert np.abs(got - want).max() < 0.08 and (got.argmax(1) == want.argmax(1)).mean() >= 0.9

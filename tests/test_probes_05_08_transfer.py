@@ -99,7 +99,7 @@ def test_save_and_load_classifier_probes(frameworks, tmp_path):
              "does not hold the weights of a 5-class course classifier"),
             ("F07", {"format": FORMAT, "size": 48, "state_dict": state}, "incomplete or damaged classifier file: classes must be"),
             ("F08", {"format": FORMAT, "size": "big", "classes": "abc", "state_dict": state}, "size must be the input size"),
-            ("F08b", {"format": FORMAT, "size": 48, "classes": "abc", "state_dict": state}, "classes must be two or more distinct"),
+            ("F08b", {"format": FORMAT, "size": 48, "classes": "abc", "state_dict": state}, "classes must be distinct class names"),
     ]:
         torch.save(saved, path)
         with pytest.raises(ValueError, match=message):

@@ -37,7 +37,7 @@ def frame_budget(latency_ms: float, camera_fps: float = CAMERA_FPS) -> dict[str,
     """Frames per second of a model taking ``latency_ms`` per frame, and the share of a camera's
     frame interval (``1000 / camera_fps`` ms) it uses: ``{"fps", "budget_ms", "budget_share"}``."""
     if not (_finite(latency_ms) and _finite(camera_fps) and latency_ms > 0 and camera_fps > 0):
-        raise ValueError(f"latency_ms and camera_fps must be finite numbers > 0, got {latency_ms!r}, {camera_fps!r}")
+        raise ValueError(f"latency_ms and camera_fps must be > 0 (finite numbers), got {latency_ms!r}, {camera_fps!r}")
     budget = 1e3 / camera_fps
     return {"fps": 1e3 / latency_ms, "budget_ms": budget, "budget_share": latency_ms / budget}
 

@@ -184,7 +184,7 @@ class TFLiteRunner:
         images = np.asarray(images)
         expected = tuple(self.input["shape"][1:])
         if images.ndim != 4 or images.shape[1:] != expected or images.dtype.kind not in "uif":
-            raise ValueError(f"images must be numbers of shape (N, {', '.join(map(str, expected))}), "
+            raise ValueError(f"images must be (N, {', '.join(map(str, expected))}) numbers, "
                              f"got shape {images.shape}, dtype {images.dtype}")
         if not np.isfinite(images).all():
             raise ValueError("images must be finite (no NaN or inf)")

@@ -266,12 +266,12 @@ def load_classifier(path) -> tuple:
 
 
 def _check_saved_fields(size, classes) -> tuple[int, tuple[str, ...]]:
-    """``(size, classes)`` of a classifier file checked: a positive int, two or more distinct names."""
+    """``(size, classes)`` of a classifier file checked: a positive int, one or more distinct names."""
     if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
         raise ValueError(f"size must be the input size in pixels (a positive int), got {size!r}")
-    if isinstance(classes, str) or not isinstance(classes, (list, tuple)) or len(classes) < 2 \
+    if isinstance(classes, str) or not isinstance(classes, (list, tuple)) or len(classes) < 1 \
             or not all(isinstance(c, str) and c for c in classes) or len(set(classes)) != len(classes):
-        raise ValueError(f"classes must be two or more distinct class names (a list of str), got {classes!r}")
+        raise ValueError(f"classes must be distinct class names (a non-empty list of str), got {classes!r}")
     return int(size), tuple(classes)
 
 
