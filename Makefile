@@ -49,7 +49,7 @@ $(NPM_STAMP): book/package.json book/package-lock.json
 	cd book && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $(NPM_STAMP)
 
-site: $(SITE_STAMP) $(NPM_STAMP) ## build the course website into _build/site/_build/html (offline, ~15 s)
+site: $(SITE_STAMP) $(NPM_STAMP) ## build the course website into _build/site/html (offline, ~15 s)
 	$(BIN)/python book/build.py site
 
 slides: $(SITE_STAMP) $(NPM_STAMP) ## build one reveal.js deck per lecture into _build/slides

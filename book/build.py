@@ -1,6 +1,6 @@
 """Build the course website and its slides from the committed notebooks, offline.
 
-    python book/build.py site      [--out _build/site]     Jupyter Book 1 (Sphinx + myst-nb)
+    python book/build.py site      [--out _build/site]     Jupyter Book 1 (Sphinx + myst-nb): <out>/html
     python book/build.py slides    [--out _build/slides]   reveal.js decks (nbconvert)
     python book/build.py linkcheck [--out _build/linkcheck] external links (needs the network)
 
@@ -175,6 +175,8 @@ def build_site(out: Path, builder: str = "html") -> Path:
     if result.returncode != 0 and builder == "html":
         sys.exit(f"jupyter-book build failed ({result.returncode})")
     if builder == "html":
+        shutil.rmtree(out / "html", ignore_errors=True)
+        html = html.rename(out / "html")  # the site: <out>/html/index.html
         # Not in the book's _static: Jupyter Book would add every .js in it to every page.
         vendor(html / "_static" / "course-vendor")
         pages = sorted(p for p in html.rglob("*.html") if "_static" not in p.parts)
@@ -214,6 +216,13 @@ def build_slides(out: Path, only: list[str] | None = None) -> list[Path]:
         deck.write_text(body, encoding="utf-8")
         decks.append(deck)
         print(f"slides: {deck}")
+    items = "\n".join(f'<li><a href="{d.name}">{l.number} · {l.title}</a></li>'
+                      for d, l in zip(decks, [l for l in lessons() if not only or l.number in only]))
+    (out / "index.html").write_text(
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">'
+        "<title>Small &amp; Fast: lecture slides</title></head>\n<body><h1>Small &amp; Fast: lecture slides"
+        f"</h1>\n<p>reveal.js decks; press <kbd>S</kbd> for the speaker notes.</p>\n<ul>\n{items}\n</ul>\n"
+        "</body></html>\n", encoding="utf-8")
     return decks
 
 

@@ -56,7 +56,7 @@ def built(tmp_path_factory) -> Path:
         result = subprocess.run(build + args, capture_output=True, text=True, cwd=ROOT, timeout=600)
         assert result.returncode == 0, f"book/build.py {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     print(f"site and deck built in {time.monotonic() - t0:.0f} s")
-    (out / "site").symlink_to(out / "book" / "_build" / "html")
+    (out / "site").symlink_to(out / "book" / "html")
     return out
 
 
