@@ -10,11 +10,17 @@ is a *survivor*: a bug the suite would not notice.
     python tests/mutate.py                 # the known bugs + 30 random mutants
     python tests/mutate.py --random 80 --seed 1
     python tests/mutate.py --root /path/to/another/checkout   # e.g. an older commit
+    python tests/mutate.py --modules 05-08 --random 40 --seed 1     # lessons 05-08's modules only
+
+Each mutant first meets the tests that existed before the ``--new`` ones (default: the
+``test_probes_05_08*`` files of issue 26); a survivor then meets the new tests too, so one
+run reports the survivors before and after them.
 """
 from __future__ import annotations
 
 import argparse
 import ast
+import fnmatch
 import os
 import random
 import shutil
@@ -39,6 +45,33 @@ CORE = {
     "checks.py": ["test_checks*.py"],
     "folders.py": ["test_folders.py", "test_data_folders*.py"], "reading.py": ["test_folders.py", "test_data_folders*.py"],
 }
+# Lessons 05-08 (issue 26): models/, cost/ (memory, walks), augment/, transfer/, deploy/, and the
+# shared checks and atomic writer they use. Quick tests only (the runs use -m "not slow").
+_AUG = ["test_augment.py", "test_probes_05_08_augment.py"]
+_TRANSFER = ["test_transfer_torch.py", "test_transfer_heads.py", "test_transfer_training.py",
+             "test_probes_05_08_transfer.py"]
+_DEPLOY = ["test_deploy.py", "test_probes_05_08_deploy.py"]
+CORE_05_08 = {
+    "specs.py": ["test_mobilenet_v2.py", "test_probes_05_08_models.py"],
+    "keras_mobilenet_v2.py": ["test_mobilenet_v2.py", "test_probes_05_08_models.py"],
+    "torch_mobilenet_v2.py": ["test_mobilenet_v2.py", "test_probes_05_08_models.py"],
+    "keras_shufflenet.py": ["test_mobilenet_v2.py", "test_probes_05_08_models.py"],
+    "torch_shufflenet.py": ["test_mobilenet_v2.py", "test_probes_05_08_models.py"],
+    "torch_layers.py": ["test_mobilenet_v1.py", "test_probes_05_08_models.py"],
+    "memory.py": ["test_memory.py", "test_probes_05_08_models.py"],
+    "walk.py": ["test_cost_torch.py", "test_probes_05_08_models.py"],
+    "by_formula.py": ["test_cost.py", "test_probes_05_08_models.py"],
+    "preprocess.py": _AUG, "by_hand.py": _AUG, "libraries.py": _AUG, "segment.py": _AUG, "denoise.py": _AUG,
+    "experiment.py": _AUG,
+    "validate.py": ["test_probes_05_08_augment.py", "test_probes_05_08_transfer.py"],
+    "atomic.py": ["test_deploy.py", "test_transfer_torch.py", "test_probes_05_08_writers.py"],
+    "finetune.py": _TRANSFER, "torch_classifier.py": _TRANSFER, "heads.py": _TRANSFER,
+    "features.py": _TRANSFER, "classifier.py": _TRANSFER, "strategies.py": _TRANSFER,
+    "budgets.py": _DEPLOY, "game.py": _DEPLOY, "game_widget.py": _DEPLOY,
+    "tflite.py": ["test_deploy_export.py", "test_probes_05_08_deploy.py"],
+    "onnx_export.py": ["test_deploy_export.py", "test_probes_05_08_deploy.py"],
+}
+CORE.update(CORE_05_08)
 
 
 @dataclass
@@ -74,6 +107,42 @@ KNOWN = [
            "extended = EXTENDED[pose]",
            'extended = ("middle", "ring") if pose == "scissors" else EXTENDED[pose]'),
 ]
+
+# Bugs a bad day could plant in lessons 05-08's code (issue 26); each must be killed.
+KNOWN_05_08 = [
+    Mutant("torch_mobilenet_v2.py", "inverted residual: the shortcut also skipped when t = 6 (a residual condition)",
+           "self.use_residual = stride == 1 and c_in == c_out",
+           "self.use_residual = stride == 1 and c_in == c_out and t == 1"),
+    Mutant("keras_mobilenet_v2.py", "the projection is no longer linear (ReLU6 after project_BN)",
+           'x = layers.BatchNormalization(**BN, name=f"{prefix}project_BN")(x)',
+           'x = layers.BatchNormalization(**BN, name=f"{prefix}project_BN")(x)\n    x = layers.ReLU(6.0)(x)'),
+    Mutant("torch_shufflenet.py", "channel shuffle reshaped the wrong way ((C/g, g) instead of (g, C/g))",
+           "x.view(n, groups, c // groups, h, w)", "x.view(n, c // groups, groups, h, w)"),
+    Mutant("specs.py", "ShuffleNet: a stage as wide as the one before is accepted (a 0-channel branch)",
+           "if stride == 2 and c_out <= c_in:", "if stride == 2 and c_out < c_in:"),
+    Mutant("tflite.py", "int8 input quantization: the scale inverted",
+           "np.round(x / scale + zero)", "np.round(x * scale + zero)"),
+    Mutant("tflite.py", "int8 input quantization: the zero point forgotten",
+           "np.round(x / scale + zero)", "np.round(x / scale)"),
+    Mutant("budgets.py", "frame budget in seconds, not milliseconds (a unit off by 1000)",
+           "budget = 1e3 / camera_fps", "budget = 1 / camera_fps"),
+    Mutant("game.py", "the game rule flipped (the beaten move wins)",
+           'return "player" if BEATS[player] == computer else "computer"',
+           'return "player" if BEATS[computer] == player else "computer"'),
+    Mutant("preprocess.py", "ImageNet normalisation with mean and std swapped",
+           "(x / 255.0 - IMAGENET_MEAN) / IMAGENET_STD", "(x / 255.0 - IMAGENET_STD) / IMAGENET_MEAN"),
+    Mutant("by_hand.py", "random erasing: a box larger than the image is not rejected (not clipped)",
+           "if 1 <= eh < h and 1 <= ew < w:", "if 1 <= eh and 1 <= ew:"),
+    Mutant("validate.py", "float images accepted as uint8 (the [0, 1] slip)",
+           "if images.dtype != np.uint8:", 'if images.dtype.kind not in "uf":'),
+    Mutant("validate.py", "label -1 accepted (counted in the last row by NumPy indexing)",
+           "arr.min() < 0 or", "arr.min() < -1 or"),
+    Mutant("atomic.py", "a live writer's temporary is removed too", "dead_pids_only=True)", "dead_pids_only=False)"),
+    Mutant("atomic.py", "mkstemp's 0600 kept (the umask ignored)", "os.chmod(tmp, file_mode())", "pass"),
+    Mutant("memory.py", "peak memory counts only the inputs of a step",
+           "return self.in_entries + self.out_entries", "return self.in_entries"),
+]
+KNOWN += KNOWN_05_08
 
 SWAPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
          ast.NotEq: ast.Eq, ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.FloorDiv,
@@ -137,6 +206,12 @@ def tests_for(root: Path, name: str) -> list[str]:
     return sorted({str(p) for g in CORE[name] for p in (root / "tests").glob(g)})
 
 
+def split_new(tests: list[str], new: str) -> tuple[list[str], list[str]]:
+    """``(older tests, new tests)``: the new ones are those whose file name matches ``new``."""
+    fresh = [t for t in tests if fnmatch.fnmatch(Path(t).name, new)] if new else []
+    return [t for t in tests if t not in fresh], fresh
+
+
 def run_tests(root: Path, tests: list[str], timeout: int) -> tuple[bool, float, str]:
     env = {**os.environ, "PYTHONPATH": str(root), "COURSE_FAST": "1", "COURSE_OFFLINE": "1",
            "MPLBACKEND": "Agg"}
@@ -167,21 +242,55 @@ def apply(path: Path, mutant: Mutant) -> str | None:
     return mut.what
 
 
+def _select(modules: str) -> set[str]:
+    """The module file names a run covers: ``"05-08"``, a comma-separated list, or all of :data:`CORE`."""
+    if modules == "05-08":
+        return set(CORE_05_08)
+    chosen = {n.strip() for n in modules.split(",") if n.strip()} if modules else set(CORE)
+    unknown = sorted(chosen - set(CORE))
+    if unknown:
+        raise SystemExit(f"unknown modules {unknown}; expected some of {sorted(CORE)} or '05-08'")
+    return chosen
+
+
+def _run_mutant(copy: Path, path: Path, m: Mutant, tests: list[str], new: str, timeout: int):
+    """Apply ``m``, run the older tests, then (if it survived them) the new ones; restore the file.
+    Returns ``(description or None, survived the older tests, survived all, seconds, killer)``."""
+    older, fresh = split_new(tests, new)
+    original = path.read_text()
+    try:
+        what = apply(path, m)
+        if what is None:
+            return None, False, False, 0.0, ""
+        before, seconds, killer = run_tests(copy, older, timeout) if older else (True, 0.0, "")
+        after = before
+        if before and fresh:
+            after, more, killer = run_tests(copy, fresh, timeout)
+            seconds += more
+    finally:
+        path.write_text(original)
+    return what, before, after, seconds, killer
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent)
     parser.add_argument("--random", type=int, default=30, help="how many random mutants")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=int, default=300, help="seconds per test run")
+    parser.add_argument("--modules", default="", help='"05-08", or module file names, comma-separated (default: all)')
+    parser.add_argument("--new", default="test_probes_05_08*.py",
+                        help="test files counted as new: survivors are reported without and with them")
     args = parser.parse_args(argv)
+    selected = _select(args.modules)
 
     with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
         copy = Path(tmp) / "repo"
         shutil.copytree(args.root, copy, ignore=shutil.ignore_patterns(
-            ".git", ".venv", "__pycache__", "*.pyc", ".pytest_cache", "notebooks", "exercises"))
-        mutants = list(KNOWN)
+            ".git", ".venv", "__pycache__", "*.pyc", ".pytest_cache", "notebooks", "exercises", "book"))
+        mutants = [m for m in KNOWN if m.file in selected]
         rng = random.Random(args.seed)
-        names = [n for n in CORE if find(copy, n) and tests_for(copy, n)]
+        names = [n for n in CORE if n in selected and find(copy, n) and tests_for(copy, n)]
         for _ in range(args.random):
             name = rng.choice(names)
             counter = Mutator()
@@ -189,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             mutants.append(Mutant(name, "random", site=rng.randrange(counter.count)))
 
         baseline = {}
-        survivors, tried = [], 0
+        before_survivors, survivors, tried = [], [], 0
         for m in mutants:
             path = find(copy, m.file)
             if path is None or not tests_for(copy, m.file):
@@ -202,21 +311,21 @@ def main(argv: list[str] | None = None) -> int:
                 if not baseline[key]:
                     print(f"ERROR  the unmutated tests fail: {' '.join(Path(t).name for t in tests)}")
                     return 2
-            original = path.read_text()
-            try:
-                what = apply(path, m)
-                if what is None:
-                    print(f"skip   {m.file}: the known bug's code is not there ({m.label})")
-                    continue
-                passed, seconds, killer = run_tests(copy, tests, args.timeout)
-            finally:
-                path.write_text(original)
+            what, before, after, seconds, killer = _run_mutant(copy, path, m, tests, args.new, args.timeout)
+            if what is None:
+                print(f"skip   {m.file}: the known bug's code is not there ({m.label})")
+                continue
             tried += 1
-            verdict = "SURVIVED" if passed else "killed "
+            verdict = "SURVIVED" if after else "killed "
             by = f" by {killer}" if killer else ""
-            print(f"{verdict} {m.file:14s} {what}  ({seconds:.0f} s){by}", flush=True)
-            if passed:
+            was = " (survived the older tests)" if before and not after else ""
+            print(f"{verdict} {m.file:14s} {what}  ({seconds:.0f} s){by}{was}", flush=True)
+            if before:
+                before_survivors.append(f"{m.file}: {what}")
+            if after:
                 survivors.append(f"{m.file}: {what}")
+    if args.new:
+        print(f"\nwithout the new tests ({args.new}): {len(before_survivors)} of {tried} mutants survived")
     print(f"\n{len(survivors)} of {tried} mutants survived")
     for s in survivors:
         print("  survivor:", s)

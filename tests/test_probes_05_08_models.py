@@ -139,6 +139,10 @@ def test_torch_layers_probes(frameworks):
     with pytest.raises(ValueError, match=r"n, k and s .* must be positive"):   # T17
         torch_layers.tf_same_pads(8, 3, 0)
     assert torch_layers.tf_same_pads(8, 3, 2) == (0, 1)
+    from course_utils.models import torch_models
+
+    with pytest.raises(ValueError, match=r"n, k and s .* must be positive, got 0, 3, 2"):   # T12: a 0x0 image
+        torch_models.mobilenet_v2(0.35, include_top=False)(torch.zeros(1, 3, 0, 0))
     bn_model = nn.Sequential(nn.BatchNorm2d(4))
     with pytest.raises(ValueError, match=r"bn: BatchNormalization expects 4 arrays of shape \(4,\)"):   # T16
         torch_layers.load_keras_weights(bn_model, [("bn", "BatchNormalization", [np.ones(5, np.float32)] * 4)])
