@@ -88,6 +88,10 @@ MEASURED_CPU_SECONDS = {
     "tests/test_mobilenet_v1.py": 14, "tests/test_transfer_training.py": 14,
     "solutions/04_mobilenet_v1_exercises.ipynb": 12, "exercises/04_mobilenet_v1_exercises.ipynb": 12,
     "exercises/06_augmentation_exercises.ipynb": 11, "tests/test_layout.py": 10,
+    # issue 26's probe tests, measured alone (user CPU s, fast mode)
+    "tests/test_probes_05_08_writers.py": 21, "tests/test_probes_05_08_deploy.py": 17,
+    "tests/test_probes_05_08_transfer.py": 14, "tests/test_probes_05_08_models.py": 14,
+    "tests/test_probes_05_08_augment.py": 9,
 }
 
 
