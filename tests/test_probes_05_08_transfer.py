@@ -8,14 +8,14 @@ only). Parameter ids are the probe ids (see ``tests/PROBES_05_08.md``).
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
 
 from course_utils.data.extract import DownloadError
+from test_data_download_robust import _SlowServer   # the download tests' 127.0.0.1 servers
+from test_download import _Server
 from course_utils.transfer import classifier, finetune, heads, strategies, torch_classifier
 from course_utils.transfer.finetune import FORMAT, FinetunePlan, finetune_handpose, load_classifier, save_classifier
 
@@ -178,44 +178,6 @@ def test_b05_plant_keras_cache_in_an_unwritable_place_is_a_clear_oserror(framewo
 
 
 # ----------------------------------------------------------------------------- torchvision (F35)
-class _Server:
-    """Serves ``files`` on 127.0.0.1; ``stall``: send 10 bytes of a promised file, then nothing."""
-
-    def __init__(self, files: dict[str, bytes], stall: bool = False):
-        self.requests = []
-        srv = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                name = self.path.lstrip("/")
-                srv.requests.append(name)
-                body = files.get(name)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if stall:
-                    self.wfile.write(body[:10])
-                    self.wfile.flush()
-                    time.sleep(5)
-                    return
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def torch_home(tmp_path, monkeypatch, frameworks):
     torch, _ = frameworks
@@ -254,7 +216,8 @@ def test_torchvision_weights_come_through_the_course_downloader(torch_home, monk
     torch, _ = frameworks
     monkeypatch.setenv("COURSE_OFFLINE", "0")
     state, blob, name = _served_weights(torch)
-    srv = _Server({name: blob})
+    srv = _Server()
+    srv.files[name] = blob
     try:
         backbone = torch_classifier.torchvision_backbone("shufflenet_v2_x1_0", url=f"{srv.url}/{name}")
         again = torch_classifier.torchvision_backbone("shufflenet_v2_x1_0", url=f"{srv.url}/{name}")
@@ -269,7 +232,7 @@ def test_torchvision_weights_obey_the_deadline_and_the_hash(torch_home, monkeypa
     torch, _ = frameworks
     monkeypatch.setenv("COURSE_OFFLINE", "0")
     _, blob, name = _served_weights(torch)
-    srv = _Server({name: blob}, stall=True)
+    srv = _SlowServer(blob, mode="stall", budget=5.0)
     try:
         start = time.perf_counter()
         with pytest.raises(DownloadError, match=r"took longer than 0.5 s|stopped sending"):
@@ -278,7 +241,8 @@ def test_torchvision_weights_obey_the_deadline_and_the_hash(torch_home, monkeypa
     finally:
         srv.stop()
     wrong = "shufflenet-00000000.pth"
-    srv = _Server({wrong: blob})
+    srv = _Server()
+    srv.files[wrong] = blob
     try:
         with pytest.raises(DownloadError, match="checksum mismatch"):
             torch_classifier.torchvision_weights("shufflenet_v2_x1_0", url=f"{srv.url}/{wrong}")
