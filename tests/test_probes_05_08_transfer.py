@@ -249,3 +249,38 @@ def test_torchvision_weights_obey_the_deadline_and_the_hash(torch_home, monkeypa
     finally:
         srv.stop()
     assert not torch_home.exists() or list(torch_home.iterdir()) == []
+
+
+def test_keras_imagenet_weights_come_through_the_course_downloader(frameworks, tmp_path, monkeypatch):
+    _, keras = frameworks
+    from course_utils.transfer import backbone as bb
+
+    served = tmp_path / "served"
+    name = bb.keras_imagenet_filename(0.25, 128)
+    reference = keras.applications.MobileNet(input_shape=(128, 128, 3), alpha=0.25, include_top=False, weights=None)
+    blob = bb.plant_keras_cache(reference, name, served).read_bytes()
+    import keras.src.backend.config as keras_config
+
+    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path / "keras"))   # what KERAS_HOME sets at import
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    with pytest.raises(DownloadError, match="offline mode and mobilenet_2_5_128_tf_no_top.h5 is not in"):
+        bb.keras_imagenet_weights(0.25, 128, url="http://127.0.0.1:9/never")
+    monkeypatch.setenv("COURSE_OFFLINE", "0")
+    slow = _SlowServer(blob, mode="stall", budget=5.0)
+    try:
+        start = time.perf_counter()
+        with pytest.raises(DownloadError, match=r"took longer than 0.5 s|stopped sending"):
+            bb.keras_imagenet_weights(0.25, 128, url=f"{slow.url}/{name}", deadline=0.5)
+        assert time.perf_counter() - start < 3
+    finally:
+        slow.stop()
+    srv = _Server()
+    srv.files[name] = blob
+    try:
+        path = bb.keras_imagenet_weights(0.25, 128, url=f"{srv.url}/{name}")
+    finally:
+        srv.stop()
+    assert sorted(p.name for p in path.parent.iterdir()) == [name] and path.read_bytes() == blob
+    monkeypatch.setenv("COURSE_OFFLINE", "1")   # now cached: no network needed, Keras loads the file
+    model = bb.course_backbone("imagenet", 128, alpha=0.25)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), reference.get_weights()))

@@ -40,16 +40,17 @@ def _socket_of(response):
     return getattr(conn, "sock", None)
 
 
-def download(url: str, dest: Path, sha: str, size: int | None, *, deadline: float,
+def download(url: str, dest: Path, sha: str | None, size: int | None, *, deadline: float,
              progress: bool, help_text: str) -> None:
     """Download ``url`` to ``dest`` through a temporary file; verify size and sha256.
 
     ``sha`` is the full hex sha256, or (for files named after it, as PyTorch Hub's
-    ``name-<hash>.pth``) a prefix of at least 8 hex digits; ``size=None``: not known in
-    advance (at most :data:`MAX_UNKNOWN_SIZE` bytes are accepted). The file gets the user's
-    umask, like any file they save.
+    ``name-<hash>.pth``) a prefix of at least 8 hex digits, or ``None`` for a file its publisher
+    gives no hash for (Keras applications' weights: the deadline and the size cap still hold,
+    the bytes are not verified); ``size=None``: not known in advance (at most
+    :data:`MAX_UNKNOWN_SIZE` bytes are accepted). The file gets the user's umask.
     """
-    if len(sha) < 8 or (len(sha) < 64 and size is not None):
+    if sha is not None and (len(sha) < 8 or (len(sha) < 64 and size is not None)):
         raise ValueError(f"expected a sha256 (64 hex digits), or a prefix of >= 8 with size=None, got {sha!r}")
     fd, tmp_name = tempfile.mkstemp(prefix=scratch_prefix(dest.name, "part"), dir=dest.parent)
     tmp = Path(tmp_name)
@@ -66,7 +67,7 @@ def download(url: str, dest: Path, sha: str, size: int | None, *, deadline: floa
                 f"truncated or oversized transfer of {dest.name} from {url}: received "
                 f"{got:,} bytes, expected {size or MAX_UNKNOWN_SIZE:,}. Nothing was kept; try again (a flaky "
                 f"connection or proxy?).\n" + help_text)
-        if not digest.startswith(sha.lower()):
+        if sha is not None and not digest.startswith(sha.lower()):
             raise DownloadError(
                 f"checksum mismatch for {dest.name} from {url}: sha256 {digest}, expected "
                 f"{sha}. The file was discarded; the server may serve a different file than "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import sys
 from pathlib import Path
 
 from . import WEIGHTS_DIR
@@ -52,6 +53,10 @@ def keras_imagenet_filename(alpha: float = ALPHA, size: int = SIZE, include_top:
 
 def keras_cache_dir() -> Path:
     """Where Keras looks for downloaded weights: ``$KERAS_HOME/models`` (default ``~/.keras``)."""
+    if "keras" in sys.modules:   # Keras read KERAS_HOME when it was imported: ask it
+        from keras.src.backend.config import keras_home
+
+        return Path(keras_home()) / "models"
     home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     return Path(home) / "models"
 
@@ -77,6 +82,33 @@ def imagenet_available(alpha: float = ALPHA, size: int = SIZE) -> tuple[bool, st
         return False, (f"offline mode and {path.name} is not in {path.parent}; with a network, "
                        f"keras.applications downloads it (about {1 if alpha <= 0.5 else 13} MB) once")
     return True, ""
+
+
+def keras_imagenet_weights(alpha: float = ALPHA, size: int = SIZE, *, url: str | None = None,
+                           deadline: float | None = None) -> Path:
+    """The ImageNet MobileNet file ``keras.applications`` wants, in Keras' cache; a missing one is
+    downloaded by the course's downloader (:func:`course_utils.data.transfer.download`: offline
+    mode, connect and stall timeouts, an overall ``deadline``). Keras publishes no hash for these
+    files, so they are not verified. ``url``: another address (a mirror, a test server)."""
+    from ..data.atomic import remove_dead_temporaries
+    from ..data.extract import DownloadError
+    from ..data.transfer import default_deadline, download
+
+    path = keras_cache_dir() / keras_imagenet_filename(alpha, size)
+    if path.is_file():
+        return path
+    ok, why = imagenet_available(alpha, size)
+    if not ok:
+        raise DownloadError(f"ImageNet weights are not available: {why}")
+    if url is None:
+        from keras.src.applications.mobilenet import BASE_WEIGHT_PATH
+
+        url = BASE_WEIGHT_PATH + path.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_dead_temporaries(path, "part")
+    download(url, path, None, None, deadline=default_deadline(20_000_000) if deadline is None else deadline,
+             progress=False, help_text=f"Or download {url} by hand and save it as {path}.")
+    return path
 
 
 def source_model(weights: str | None = "course", size: int = SIZE, task: str = TASK):
@@ -117,6 +149,7 @@ def course_backbone(weights: str | None = "course", size: int = SIZE, *, alpha: 
         ok, why = imagenet_available(alpha, size)
         if not ok:
             raise RuntimeError(f"ImageNet weights are not available: {why}")
+        keras_imagenet_weights(alpha, size)   # Keras then finds it in its cache: no download of its own
         base = keras.applications.MobileNet(input_shape=(size, size, 3), alpha=alpha,
                                             include_top=False, weights="imagenet")
         return keras.Model(base.input, base.output, name="mobilenet_imagenet")
