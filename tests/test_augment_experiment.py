@@ -8,12 +8,22 @@ import pytest
 
 from course_utils.augment import experiment
 
-# The smallest configuration where the gain on photos stands clear of seed noise (about 45 s of CPU
-# time: 19 s for the control, 25 s with the photo backgrounds). Measured (seed 0, one thread per run, deterministic):
-#   control plain 0.960 / color 0.420 / texture 0.360 / photo 0.373
-#   photos  plain 0.840 / color 0.587 / texture 0.427 / photo 0.460
-# At the lecture's size (1,500 images, 15 epochs) seeds 1 and 2 gave +0.133 and +0.087 on photos.
-N_TRAIN, N_TEST, SIZE, EPOCHS, SEED = 1200, 150, 32, 15, 0
+# The smallest configuration where the gain on photos stands clear of seed and machine noise (about 45 s
+# of CPU time: 19 s for the control, 25 s with the photo backgrounds). The floors come from
+# tests/floor_distributions.py (seeds 0-4 under the emulated machines of tests/portability.py; the table
+# is in CONTRIBUTING, "Floors"). 600 held-out hands per background, not 150: with 150 the photo accuracy
+# alone moved by +-0.04 between runs that differed in the last bits of a sum, and one such run on
+# another CPU measured a gain of +0.040 where this one measured +0.087.
+N_TRAIN, N_TEST, SIZE, EPOCHS, SEED = 1200, 600, 32, 15, 0
+SHIFTED = ("color", "texture", "photo")
+PHOTO_FLOOR, REAL_IMAGE_FLOOR = 0.06, 0.05   # provisional: set from the measured distribution below
+
+
+def shifted_gains(control, augmented) -> dict[str, float]:
+    """Accuracy gained on each background the control never saw, and on the two real-image ones together."""
+    gains = {bg: augmented.accuracy[bg] - control.accuracy[bg] for bg in SHIFTED}
+    gains["texture+photo"] = (gains["texture"] + gains["photo"]) / 2
+    return gains
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +38,7 @@ def control(splits):
 
 
 @pytest.mark.slow
-def test_hands_are_learnable_by_a_small_cnn_not_by_a_linear_model_and_shift_with_background(splits, control):
+def test_hands_are_learnable_by_a_small_cnn_not_by_a_linear_model_and_shift_with_background(splits, control, sensitive):
     from sklearn.linear_model import RidgeClassifier
 
     def flat(x):
@@ -36,25 +46,24 @@ def test_hands_are_learnable_by_a_small_cnn_not_by_a_linear_model_and_shift_with
 
     x_plain, y_plain = splits.test["plain"]
     linear = RidgeClassifier(alpha=100.0).fit(flat(splits.train), splits.train_labels).score(flat(x_plain), y_plain)
-    acc = control.accuracy
-    print(f"MEASURED CNN {acc}, linear model on raw pixels {linear:.3f}")
-    # the floor the hand-pose test had at 3,000 images (measured there 0.983); here measured 0.960
-    # (144 of 150, deterministic: one thread, fixed seeds), so it holds with one image to spare
-    assert acc["plain"] >= 0.95, acc
-    assert linear <= acc["plain"] - 0.30, (linear, acc)   # measured: linear 0.453 vs CNN 0.960
+    acc = {bg: sensitive(f"control {bg}", a) for bg, a in control.accuracy.items()}
+    sensitive("linear model plain", linear)
+    # floors below the minimum over seeds and machines (CONTRIBUTING, "Floors")
+    assert acc["plain"] >= 0.93, acc
+    assert linear <= acc["plain"] - 0.30, (linear, acc)
     # the same CNN on the backgrounds it never saw: near chance (1/3), the shift is real
-    assert acc["photo"] <= 0.42 and acc["texture"] <= acc["plain"] - 0.20, acc  # measured 0.373, 0.360
+    assert acc["photo"] <= 0.42 and acc["texture"] <= acc["plain"] - 0.20, acc
 
 
 @pytest.mark.slow
-def test_held_out_photo_backgrounds_buy_accuracy_on_photo_backgrounds(splits, control):
+def test_held_out_photo_backgrounds_buy_accuracy_on_photo_backgrounds(splits, control, sensitive):
     # one process: under make test the other core is busy with another module anyway
     augmented = experiment.train(splits, "photos", seed=SEED, epochs=EPOCHS)
-    acc = (control.accuracy, augmented.accuracy)
-    # measured gain on photos +0.087, on textures +0.067; floors about half (a broken mask or a policy
-    # that never replaces the background gives about 0)
-    assert augmented.accuracy["photo"] - control.accuracy["photo"] >= 0.04, acc
-    assert augmented.accuracy["texture"] - control.accuracy["texture"] >= 0.03, acc
+    gains = {k: sensitive(f"gain {k}", v) for k, v in shifted_gains(control, augmented).items()}
+    # floors below the lowest gain over seeds and machines; a policy that never replaces the
+    # background (the planted bug: geometric steps only) gains about 0 on photos (CONTRIBUTING, "Floors")
+    assert gains["photo"] >= PHOTO_FLOOR, gains
+    assert gains["texture+photo"] >= REAL_IMAGE_FLOOR, gains
 
 
 def test_runs_are_deterministic_and_policies_validated(splits):

@@ -70,7 +70,10 @@ def parse_cpuinfo(text: str) -> CpuInfo:
     if not cpus or not all("cpu MHz" in c for c in cpus):
         raise ValueError("expected /proc/cpuinfo text with 'processor' and 'cpu MHz' lines per CPU")
     cores = {(c.get("physical id"), c.get("core id", c["processor"])) for c in cpus}
-    mhz = float(np.mean([float(c["cpu MHz"]) for c in cpus]))
+    try:
+        mhz = float(np.mean([float(c["cpu MHz"]) for c in cpus]))
+    except ValueError:
+        raise ValueError("expected a number on every 'cpu MHz' line of /proc/cpuinfo") from None
     first = cpus[0]
     return CpuInfo(len(cores), mhz, frozenset(first.get("flags", first.get("Features", "")).split()),
                    first.get("model name", ""), first.get("vendor_id", ""), _int(first.get("cpu family")),
@@ -123,7 +126,12 @@ def attainable(intensity, peak: float, bandwidth: float):
     ``intensity`` (FLOP per byte; a number or an array of shape (n,)) must be > 0, ``peak``
     in GFLOP/s and ``bandwidth`` in GB/s must be > 0. Returns a float or an array of shape (n,).
     """
-    ai = np.asarray(intensity, dtype=float)
+    try:
+        ai = np.asarray(intensity, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"intensity must be numbers (FLOP/byte), got {intensity!r}") from None
+    if ai.size == 0:
+        raise ValueError("attainable needs at least one intensity, got an empty array")
     if np.any(~np.isfinite(ai)) or np.any(ai <= 0):
         raise ValueError(f"intensity must be finite FLOP/byte > 0, got {intensity!r}")
     if not (peak > 0 and bandwidth > 0):
@@ -148,10 +156,10 @@ class Roofline:
     @classmethod
     def from_speeds(cls, bandwidth: float, speeds: Mapping[str, float]) -> Roofline:
         """``speeds``: {name: GFLOP/s}, e.g. the nominal peak, matmuls and every timed layer."""
-        if not speeds or any(not (v > 0) for v in speeds.values()):
-            raise ValueError(f"speeds must be a non-empty {{name: GFLOP/s > 0}} mapping, got {speeds!r}")
-        if not bandwidth > 0:
-            raise ValueError(f"bandwidth must be > 0 GB/s, got {bandwidth!r}")
+        if not speeds or any(not (0 < v < float("inf")) for v in speeds.values()):
+            raise ValueError(f"speeds must be a non-empty {{name: finite GFLOP/s > 0}} mapping, got {speeds!r}")
+        if not 0 < bandwidth < float("inf"):
+            raise ValueError(f"bandwidth must be finite GB/s > 0, got {bandwidth!r}")
         name = max(speeds, key=speeds.get)
         return cls(speeds[name], bandwidth, name, dict(speeds))
 
@@ -191,6 +199,8 @@ def measure_bandwidth(megabytes: int = 256, repeat: int = 7) -> dict[str, Timing
     """Time a NumPy float32 copy and scale (``b = 3 * a``) of ``megabytes`` MB, far larger than
     the caches. Returns {"copy": Timing, "scale": Timing}; each moves 2 x ``megabytes`` MB per call
     (read one array, write the other): GB/s = :func:`gb_per_s` of the timing."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (megabytes, repeat)):
+        raise ValueError(f"megabytes and repeat must be whole numbers, got {megabytes!r}, {repeat!r}")
     if megabytes < 1 or repeat < 1:
         raise ValueError(f"megabytes and repeat must be >= 1, got {megabytes}, {repeat}")
     n = megabytes * 2**20 // BYTES
@@ -208,6 +218,8 @@ def gb_per_s(timing: Timing, megabytes: int = 256) -> tuple[float, float, float]
 
 def matmul_speed(n: int = 2048, repeat: int = 5, framework: str = "numpy") -> Timing:
     """Seconds per float32 ``n x n`` matrix multiply (2 n^3 FLOPs) in NumPy's BLAS or PyTorch."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, repeat)):
+        raise ValueError(f"n and repeat must be whole numbers, got {n!r}, {repeat!r}")
     if n < 1 or framework not in ("numpy", "torch"):
         raise ValueError(f"need n >= 1 and framework 'numpy' or 'torch', got {n}, {framework!r}")
     if framework == "torch":

@@ -61,7 +61,7 @@ def batch1_latency(fn: Callable[[np.ndarray], object], image: np.ndarray, repeat
 
     ``image``: one input with its batch axis, e.g. ``(1, H, W, 3)``.
     """
-    if np.shape(image)[0] != 1:
+    if np.ndim(image) < 1 or np.shape(image)[0] != 1:
         raise ValueError(f"batch-1 latency needs one image with a batch axis of 1, got shape {np.shape(image)}")
     t = time_calls(lambda: fn(image), repeat=repeat, number=1, warmup=warmup)
     return Latency(tuple(1e3 * s for s in t.times))
@@ -69,6 +69,8 @@ def batch1_latency(fn: Callable[[np.ndarray], object], image: np.ndarray, repeat
 
 def gflops(macs: int, ms: float) -> float:
     """GFLOP/s of ``macs`` multiply-adds (2 FLOPs each) done in ``ms`` milliseconds."""
+    if not 0 < ms < float("inf"):
+        raise ValueError(f"ms must be a finite time > 0, got {ms!r}")
     return 2 * macs / (ms / 1e3) / 1e9
 
 
@@ -139,6 +141,8 @@ def paired_peak_share(fn: Callable[[np.ndarray], object], image: np.ndarray, *, 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax of ``(N, classes)`` logits (ONNX files of torch modules return logits)."""
     logits = np.asarray(logits)
+    if logits.ndim != 2:
+        raise ValueError(f"softmax expects (N, classes) logits, got shape {logits.shape}")
     e = np.exp(logits - logits.max(1, keepdims=True))
     return e / e.sum(1, keepdims=True)
 
@@ -158,6 +162,8 @@ def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
     probabilities, labels = np.asarray(probabilities), np.asarray(labels)
     if probabilities.ndim != 2 or labels.shape != probabilities.shape[:1]:
         raise ValueError(f"expected (N, classes) and (N,), got {probabilities.shape} and {labels.shape}")
+    if len(labels) == 0:
+        raise ValueError("accuracy needs at least one row, got none")
     return float((probabilities.argmax(1) == labels).mean())
 
 
@@ -175,6 +181,10 @@ class Measurement:
     agreement: float | None = None   # top-1 agreement with the source model
     max_diff: float | None = None    # max |probability difference| against the source model
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not 0 < self.peak_gflops < float("inf"):
+            raise ValueError(f"peak_gflops (the ceiling) must be finite GFLOP/s > 0, got {self.peak_gflops!r}")
 
     @property
     def gflops(self) -> float:
