@@ -98,9 +98,30 @@ def test_valid_calls_keep_their_results():
     assert -1 <= denoise.psnr_ssim(IMG[:7, :7], IMG[1:8, 1:8])[1] < 1
     assert libraries.check_box((0, 0, 32, 32), IMG.shape) == (0.0, 0.0, 32.0, 32.0)
     assert handpose.make_hands(1, 32, seed=np.int64(2))[0].shape == (1, 32, 32, 3)
+    assert np.array_equal(by_hand.rotate(IMG, RNG(0), degrees=0), IMG)   # a zero range is a range
+    assert by_hand.clutter(1, RNG(0)).shape == (1, 1, 3)   # A29 stays OK
+
+
+def test_psnr_ssim_equal_scikit_image_on_the_0_255_range():
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    a, b = IMG[:16, :16], np.clip(IMG[:16, :16].astype(int) + 9, 0, 255).astype(np.uint8)
+    assert denoise.psnr_ssim(a, b) == (peak_signal_noise_ratio(a, b, data_range=255),
+                                       structural_similarity(a, b, channel_axis=-1, data_range=255))
+
+
+def test_denoise_table_times_are_positive_milliseconds_in_order():
+    rows = denoise.denoise_table({"a": IMG[:16, :16]}, repeat=1)
+    assert [r["method"] for r in rows] == list(denoise.DENOISERS)
+    assert all(0 < r["ms_min"] <= r["ms"] <= r["ms_max"] for r in rows)
 
 
 def test_shared_image_and_label_checks():
+    from course_utils.data.validate import check_count
+
+    assert check_count(5, "n", maximum=5) == 5 and check_count(np.int64(0), "n", minimum=0) == 0
+    with pytest.raises(ValueError, match=r"n must be an int >= 1 and <= 5, got 6"):
+        check_count(6, "n", maximum=5)
     with pytest.raises(ValueError, match=r"uint8 \(values 0..255\), got dtype float64 \(floats in \[0, 1\]\?"):
         check_images(IMG[None] / 255.0)
     with pytest.raises(ValueError, match=r"batch \(N, H, W, C\) with C in \(3,\)"):

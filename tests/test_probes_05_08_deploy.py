@@ -40,6 +40,7 @@ REFUSED = [
     ("D10", lambda: budgets.energy_per_inference(NAN, 10, 10), "finite numbers >= 0"),
     ("D18", lambda: Game().play([5.0, -1.0, -2.0]), r"probabilities must be in \[0, 1\] and sum to 1"),
     ("D19", lambda: Game().play(["a", "b", "c"]), "probabilities must be 3 finite numbers"),
+    ("D18b", lambda: Game().play([0.5, 0.5, 0.1]), r"probabilities must be in \[0, 1\] and sum to 1"),
     ("D20", lambda: Game(seed=-1), "seed must be a non-negative int"),
     ("D22", lambda: Game().play([0.1, 0.2, 0.7], latency_ms="fast"), "latency_ms must be a finite number"),
     ("D23", lambda: Game().play([0.1, 0.2, 0.7], latency_ms=-5), "latency_ms must be a finite number of milliseconds >= 0"),
@@ -143,6 +144,8 @@ def test_export_onnx_probes(frameworks, tmp_path):
         export_onnx(Branchy(), tmp_path / "b.onnx", (3, 8, 8))   # O12
     with pytest.raises(OSError, match="cannot create the folder /proc/forbidden"):
         export_onnx(nn.Conv2d(3, 4, 3), "/proc/forbidden/x.onnx", (3, 8, 8))   # O02
+    with pytest.raises(ValueError, match=r"input_shape must be \(C, H, W\) positive integers, got \(3, 0, 32\)"):
+        export_onnx(nn.Conv2d(3, 4, 3), tmp_path / "c.onnx", (3, 0, 32))   # O01 stays OK
     assert list(tmp_path.iterdir()) == []   # no junk from any of them
 
 

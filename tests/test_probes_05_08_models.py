@@ -67,6 +67,8 @@ def test_the_valid_neighbours_still_work():
     assert formulas.conv2d_cost(8, 8, 3, 6).macs == 8 * 8 * 9 * 3 * 6
     assert models.check_alpha(4.0) == 4.0 and models.check_alpha(np.float32(0.25)) == 0.25
     assert models.check_positive_int(np.int64(3), "classes") == 3   # S19 stays OK
+    assert memory.entries((0, 4)) == 0 and memory.entries((2, 3, 4)) == 24   # an empty tensor is fine
+    assert by_formula.mobilenet_v2_table(1.0, 224).macs == 300_774_272   # keras.applications' count
 
 
 def test_shufflenet_scales_either_build_every_branch_or_are_refused():

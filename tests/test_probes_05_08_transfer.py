@@ -136,6 +136,10 @@ def test_keras_feature_and_head_probes(frameworks):
     with pytest.raises(ValueError, match="batch must be an int >= 1"):   # B23
         classifier.predict(backbone, X, batch=0)
     assert features.extract_features(backbone, X[:2]).shape == (2, 256)
+    with pytest.raises(ValueError, match=r"images are \(48, 48\), the backbone expects \(32, 32\)"):
+        features.extract_features(backbone, np.zeros((1, 48, 48, 3), np.uint8))
+    head, history = features.train_head_on_features(f, Y, classes=3, epochs=2, epochs_per_round=1)
+    assert history["epoch"] == [1, 2]
 
 
 def test_heads_and_backbone_sizes_take_numpy_ints_and_refuse_negative_classes():

@@ -8,6 +8,7 @@ file left, with the mode the user's umask gives (not mkstemp's 0600).
 """
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import stat
@@ -187,10 +188,11 @@ def test_writers_refuse_a_missing_or_unwritable_folder_or_a_folder_path_clearly(
 
     from course_utils.transfer.finetune import save_classifier
 
-    with pytest.raises(FileNotFoundError, match="the folder .* does not exist"):   # F14, F15
+    with pytest.raises(FileNotFoundError, match="the folder .* does not exist") as missing:   # F14, F15
         save_classifier(nn.Linear(2, 2), tmp_path / "nope" / "x.pt", size=48, classes=("a", "b"))
-    with pytest.raises(IsADirectoryError, match="it is a folder"):   # F18, TF18
+    with pytest.raises(IsADirectoryError, match="it is a folder") as folder:   # F18, TF18
         save_classifier(nn.Linear(2, 2), tmp_path, size=48, classes=("a", "b"))
+    assert (missing.value.errno, folder.value.errno) == (errno.ENOENT, errno.EISDIR)
     with pytest.raises(IsADirectoryError, match="it is a folder"):
         atomic.write_bytes(tmp_path, b"x")
     with pytest.raises(OSError, match="cannot create the folder"):   # TF06, O02
