@@ -117,6 +117,6 @@ portability: $(STAMP) ## sensitive tests and notebooks under emulated CPUs (ISA 
 upgrade-check: ## newest releases of the dependencies in .venv-upgrade, then the fast suite
 	$(PYTHON) tests/upgrade_check.py $(ARGS)
 
-clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) .venv-upgrade .pytest_cache
+clean: ## remove the virtual environment, caches, the built site and slides
+	rm -rf $(VENV) .venv-upgrade .pytest_cache _build book/node_modules
 	find . -name __pycache__ -prune -exec rm -rf {} +
