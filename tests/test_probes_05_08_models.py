@@ -71,6 +71,21 @@ def test_the_valid_neighbours_still_work():
     assert by_formula.mobilenet_v2_table(1.0, 224).macs == 300_774_272   # keras.applications' count
 
 
+def test_v1_formula_table_equals_the_keras_walk_at_an_odd_resolution(frameworks):
+    # stride-2 depthwise convs pad (0, 1) like Keras' ZeroPadding2D: at even sizes (1, 1) would give
+    # the same output sizes, at 97 px (49, 25, 13, 7 after each stride) it would not
+    _, keras = frameworks
+    from course_utils.cost import walk
+    from course_utils.models import keras_models
+
+    with keras.StatelessScope():
+        model = keras_models.mobilenet_v1(0.25, (97, 97, 3), classes=10)
+        walked = walk.profile(model)
+    table = by_formula.mobilenet_v1_table(0.25, 97, classes=10)
+    assert [r.out_shape for r in table.compute_rows()] == [r.out_shape for r in walked.compute_rows()]
+    assert table.macs == walked.macs
+
+
 def test_shufflenet_scales_either_build_every_branch_or_are_refused():
     # every group count and small scale: refused exactly when some stride-2 unit would not widen
     refused = 0
