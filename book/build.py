@@ -126,9 +126,9 @@ def stage_markdown(text: str, doc: str, stage: Path) -> str:
     def link(match: re.Match) -> str:
         path = match.group(2).split("#")[0]
         if path and "://" not in path and not path.startswith("mailto:"):
-            src = (ROOT / doc).parent / path
-            if src.is_file():
-                dest = stage / src.resolve().relative_to(ROOT)
+            src = ((ROOT / doc).parent / path).resolve()
+            if src.is_file() and src.is_relative_to(ROOT):
+                dest = stage / src.relative_to(ROOT)
                 if not dest.exists():
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(src, dest)
@@ -183,6 +183,8 @@ def build_site(out: Path, builder: str = "html") -> Path:
         size = sum(p.stat().st_size for p in html.rglob("*") if p.is_file())
         print(f"site: {len(pages)} pages, {size / 2**20:.1f} MiB in {html}, "
               f"built in {time.monotonic() - t0:.0f} s")
+    else:
+        print(f"{builder}: report in {html / 'output.txt'} (exit code {result.returncode})")
     return html
 
 
