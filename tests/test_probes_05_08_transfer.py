@@ -288,3 +288,14 @@ def test_keras_imagenet_weights_come_through_the_course_downloader(frameworks, t
     monkeypatch.setenv("COURSE_OFFLINE", "1")   # now cached: no network needed, Keras loads the file
     model = bb.course_backbone("imagenet", 128, alpha=0.25)
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), reference.get_weights()))
+
+
+def test_assemble_scales_0_255_pixels_to_the_backbones_minus1_1(frameworks):
+    from course_utils.transfer import features
+    from course_utils.transfer.backbone import course_backbone
+
+    backbone = course_backbone(None, 32)
+    head, _ = features.train_head_on_features(RNG.random((6, 256)).astype(np.float32), Y, classes=3, epochs=1)
+    model = classifier.assemble(backbone, head, 32)
+    pooled = np.asarray(backbone(X.astype(np.float32) / 127.5 - 1.0, training=False)).mean(axis=(1, 2))
+    np.testing.assert_allclose(classifier.predict(model, X), np.asarray(head(pooled)), atol=1e-5)
