@@ -31,10 +31,10 @@ def exported(frameworks, tmp_path_factory):
     return clf, folder, paths, reference, outputs
 
 
-def test_the_stand_in_classifier_learns(exported):
+def test_the_stand_in_classifier_learns(exported, sensitive):
     clf = exported[0]
     # floor well above chance (1/3) on these 120 held-out hands, all four backgrounds
-    assert clf.accuracy >= 0.6 and clf.test_images.shape == (120, SIZE, SIZE, 3)
+    assert sensitive("accuracy", clf.accuracy) >= 0.6 and clf.test_images.shape == (120, SIZE, SIZE, 3)
 
 
 def test_every_precision_is_written_whole_and_named(exported):

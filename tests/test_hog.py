@@ -124,7 +124,7 @@ def test_bad_inputs_raise():
         H.hog(np.zeros((32, 32)), block_norm="L3")
 
 
-def test_linear_svm_on_hog_of_lfw_beats_the_floor():
+def test_linear_svm_on_hog_of_lfw_beats_the_floor(sensitive):
     from sklearn.model_selection import train_test_split
     from sklearn.svm import LinearSVC
 
@@ -132,4 +132,4 @@ def test_linear_svm_on_hog_of_lfw_beats_the_floor():
     X = H.hog_features(images, orientations=9, pixels_per_cell=(5, 5), cells_per_block=(2, 2))
     X_tr, X_te, y_tr, y_te = train_test_split(X, labels, test_size=0.3, stratify=labels, random_state=0)
     accuracy = LinearSVC(C=1.0, random_state=0).fit(X_tr, y_tr).score(X_te, y_te)
-    assert accuracy >= 0.95  # measured: 0.967 (58 of 60)
+    assert sensitive("accuracy", accuracy) >= 0.95  # measured: 0.967 (58 of 60) on every machine of make portability
