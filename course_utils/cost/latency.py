@@ -11,7 +11,6 @@ import numpy as np
 
 from ..timing import Timing, best_of, time_calls
 from .formulas import conv2d_cost
-from .roofline import matmul_speed
 
 BYTES = 4  # float32
 
@@ -195,17 +194,6 @@ def time_networks(framework: str, builds: dict[str, tuple[str, tuple]], batches:
     return timings
 
 
-def torch_matmul_peak(n: int = 2048, repeat: int = 10) -> float:
-    """float32 matrix multiply in PyTorch (oneDNN/MKL), best GFLOP/s: often above NumPy's BLAS."""
-    return 2 * n**3 / matmul_speed(n, repeat, "torch").best / 1e9
-
-
-def numpy_matmul_peak(n: int = 2048, repeat: int = 5) -> float:
-    """float32 matrix multiply in NumPy (its BLAS), best GFLOP/s: a practical arithmetic ceiling.
-    Timed by :func:`course_utils.cost.roofline.matmul_speed`, which also keeps the spread."""
-    return 2 * n**3 / matmul_speed(n, repeat, "numpy").best / 1e9
-
-
 def keras_images_per_second(model, batch: int = 32, repeat: int = 3) -> float:
     """Inference throughput of a Keras model on random images (compiled with tf.function)."""
     import tensorflow as tf
@@ -231,5 +219,5 @@ def keras_timing(model, batch: int = 32, repeat: int = 5) -> Timing:
     return time_calls(lambda: f(x).numpy(), repeat=repeat, warmup=2)
 
 
-__all__ = ["LayerTiming", "keras_images_per_second", "keras_runner", "keras_timing", "numpy_matmul_peak",
-           "time_conv_layer_batches", "time_conv_layers", "time_networks", "torch_matmul_peak", "torch_runner"]
+__all__ = ["LayerTiming", "keras_images_per_second", "keras_runner", "keras_timing",
+           "time_conv_layer_batches", "time_conv_layers", "time_networks", "torch_runner"]
