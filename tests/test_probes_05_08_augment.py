@@ -148,3 +148,13 @@ def test_random_erasing_never_draws_a_box_that_does_not_fit():
         assert np.array_equal(out, IMG)
     erased = [not np.array_equal(by_hand.random_erasing(IMG, RNG(s), p=1.0), IMG) for s in range(20)]
     assert all(erased)   # with the defaults a box always fits a 32x32 image
+
+
+def test_imagenet_statistics_are_torchvisions():
+    import torchvision
+
+    published = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1.transforms()   # no download: metadata
+    assert np.allclose(preprocess.IMAGENET_MEAN, published.mean) and np.allclose(preprocess.IMAGENET_STD, published.std)
+    pixel = np.array([[[255, 128, 0]]], np.uint8)
+    want = (np.array([1.0, 128 / 255, 0.0]) - np.array(published.mean)) / np.array(published.std)
+    assert np.allclose(preprocess.normalize(pixel, "imagenet")[0, 0], want, atol=1e-6)

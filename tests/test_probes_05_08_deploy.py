@@ -34,6 +34,7 @@ UNIFORM = lambda x: np.full((1, 3), 1 / 3, np.float32)   # noqa: E731
 REFUSED = [
     ("D02", lambda: budgets.frame_budget(10, camera_fps=INF), r"must be > 0 \(finite numbers\)"),
     ("D03", lambda: budgets.frame_budget("5"), r"must be > 0 \(finite numbers\)"),
+    ("D01b", lambda: budgets.frame_budget(10, camera_fps=0), r"must be > 0 \(finite numbers\)"),
     ("D06", lambda: budgets.model_bytes(NAN), "params must be an int >= 0"),
     ("D07", lambda: budgets.model_bytes(1.5), "params must be an int >= 0"),
     ("D08", lambda: budgets.app_share(NAN, 10), "sizes must be >= 0"),
