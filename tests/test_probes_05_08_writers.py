@@ -207,3 +207,18 @@ def test_file_mode_follows_the_umask(tmp_path):
         assert _mode(path) == 0o640
     finally:
         os.umask(old)
+
+
+def test_written_folders_get_the_umask_mode_too(tmp_path, umask_022):
+    import zipfile
+
+    from course_utils.data import extract, handpose
+
+    root = handpose.write_folder(tmp_path / "hands", 3, 32)
+    assert _mode(root) == 0o755 and _mode(root / "rock") == 0o755   # not mkdtemp's 0700
+    archive = tmp_path / "two.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a.txt", "a")
+        z.writestr("b.txt", "b")
+    dest = extract.safe_extract(archive, tmp_path / "two")
+    assert _mode(dest) == 0o755 and sorted(p.name for p in dest.iterdir())[:2] == ["a.txt", "b.txt"]

@@ -26,12 +26,21 @@ from .scratch import remove_stale, scratch_pattern, scratch_prefix
 _UMASK_LOCK = threading.Lock()
 
 
-def file_mode() -> int:
-    """The mode a new file gets from ``open()``: ``0o666`` minus the process umask."""
+def _umask() -> int:
     with _UMASK_LOCK:   # os.umask can only be read by setting it
         mask = os.umask(0o022)
         os.umask(mask)
-    return 0o666 & ~mask
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a new file gets from ``open()``: ``0o666`` minus the process umask."""
+    return 0o666 & ~_umask()
+
+
+def folder_mode() -> int:
+    """The mode a new folder gets from ``mkdir``: ``0o777`` minus the umask (``mkdtemp`` gives ``0o700``)."""
+    return 0o777 & ~_umask()
 
 
 def target_path(path: str | os.PathLike, *, create_parent: bool = False) -> Path:
@@ -117,5 +126,5 @@ def scratch_tempdir(name: str, kind: str = "working", *, redirect_tempfile: bool
         shutil.rmtree(folder, ignore_errors=True)
 
 
-__all__ = ["atomic_path", "file_mode", "remove_dead_temporaries", "scratch_tempdir", "target_path",
+__all__ = ["atomic_path", "file_mode", "folder_mode", "remove_dead_temporaries", "scratch_tempdir", "target_path",
            "write_bytes"]

@@ -21,6 +21,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from .atomic import folder_mode
 from .scratch import scratch_prefix
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
@@ -86,6 +87,7 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, *,
         content = entries[0] if len(entries) == 1 and entries[0].is_dir() else tmp
         if sha256:
             (content / MARKER).write_text(sha256 + "\n")
+        content.chmod(folder_mode())   # mkdtemp's 0700 would hide the dataset from the other users
         content.rename(dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -39,6 +39,7 @@ import numpy as np
 
 from .handdraw import EXTENDED, FINGERS, _render_hand, upright_pose  # noqa: F401 (re-exported)
 from ..seeding import check_seed
+from .atomic import folder_mode
 from .scratch import remove_stale, scratch_pattern, scratch_prefix
 
 # Alphabetical, like the folder order of torchvision's ImageFolder and Keras'
@@ -228,6 +229,7 @@ def write_folder(root: str | os.PathLike, n: int, size: int = 64, background: st
             for j, img in enumerate(images[labels == c]):
                 if not cv2.imwrite(str(folder / f"{j:04d}.png"), img[..., ::-1]):
                     raise OSError(f"could not write {folder / f'{j:04d}.png'}")
+        tmp.chmod(folder_mode())   # mkdtemp's 0700 would hide the dataset from the other users
         tmp.rename(root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
