@@ -269,3 +269,13 @@ def test_importing_deploy_imports_no_framework():
                    "print([m for m in ('tensorflow', 'torch', 'onnxruntime') if m in sys.modules])")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_an_int8_runtime_gets_no_share_of_a_float32_ceiling():
+    # VNNI or AMX do several int8 multiply-adds per float32 lane: lesson 08's int8 classifier ran at
+    # 339 "GFLOP/s" against a float32 ceiling of 269. It is shown, never as a share of that ceiling.
+    m = measure.Measurement("tflite", "int8", 1.0, measure.Latency((0.1,)), macs=50_000_000, peak_gflops=100.0)
+    assert m.integer and m.gflops == pytest.approx(1000.0)
+    with pytest.raises(ValueError, match="int8"):
+        m.peak_share
+    assert "n/a (int8)" in measure.table([m])

@@ -51,8 +51,9 @@ def deploy_bench() -> list[Row]:
     for m in measured:
         name = f"{m.runtime} {m.variant}"
         rows += [(f"{name} b1 median", m.latency.median, "ms"), (f"{name} b1 p90", m.latency.p90, "ms"),
-                 (f"{name} achieved", m.gflops, "GFLOP/s"), (f"{name} share of ceiling", 100 * m.peak_share, "%")]
-    best = max(measured, key=lambda m: m.gflops)
+                 (f"{name} achieved", m.gflops, "GFLOP/s")]
+        rows += [] if m.integer else [(f"{name} share of ceiling", 100 * m.peak_share, "%")]   # int8: no float ceiling
+    best = max((m for m in measured if not m.integer), key=lambda m: m.gflops)
     rows.append((f"best: {best.runtime} {best.variant}, share of the ceiling", 100 * best.peak_share, "%"))
     for share in paired:
         n = f"{share.threads} thread{'s' if share.threads > 1 else ''}"
