@@ -2,7 +2,7 @@
 
 Modules: :mod:`.tflite` (Keras -> ``.tflite`` in four precisions, ai-edge-litert runner),
 :mod:`.onnx_export` (torch -> one ``.onnx`` file, onnxruntime runner), :mod:`.measure` (size,
-batch-1 latency, GFLOP/s, share of the measured peak, accuracy, agreement), :mod:`.budgets`
+batch-1 latency, GFLOP/s, share of the machine's compute ceiling, accuracy, agreement), :mod:`.budgets`
 (30 fps, app size, energy per inference), :mod:`.game` and :mod:`.game_widget`
 (rock / paper / scissors). Importing this package imports no framework.
 """
