@@ -269,6 +269,10 @@ def test_search_finds_depthwise(offline):
         page.wait_for_selector("#search-results ul.search li", timeout=TIMEOUT_MS)
         hits = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
         assert any("notebooks/03_conv_cost.html" in h for h in hits), hits
+        # Sphinx fetches each hit's page for its summary without waiting; a test that leaves first
+        # aborts those fetches (net::ERR_ABORTED, charged to the next page). Wait for them all.
+        page.wait_for_function("""() => /Search finished/.test(document.querySelector('#search-results > p')?.innerText || '')
+            && [...document.querySelectorAll('#search-results ul.search li')].every(li => li.querySelector('p.context'))""")
     assert offline.take() == []
 
 
