@@ -80,12 +80,15 @@ class Round:
 class Game:
     """A match: call :meth:`play` with the model's class probabilities for the player's hand.
 
-    The computer's moves come from ``rng`` (seeded: a replayed match is the same match).
+    The computer's moves come from ``rng`` (seeded: a replayed match is the same match), or from
+    ``opponent`` when given: an object with ``move() -> str`` and ``observe(player, computer)``, e.g.
+    :class:`course_utils.deploy.opponent.Opponent`, which predicts the player from their history.
     """
 
     seed: int = 0
     score: Score = field(default_factory=Score)
     history: list[Round] = field(default_factory=list)
+    opponent: object | None = None
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(check_seed(self.seed))
@@ -105,8 +108,12 @@ class Game:
                 or not np.isfinite(latency_ms) or latency_ms < 0:
             raise ValueError(f"latency_ms must be a finite number of milliseconds >= 0, got {latency_ms!r}")
         player = MOVES[int(p.argmax())]
-        computer = check_move(computer) if computer is not None else MOVES[int(self.rng.integers(len(MOVES)))]
+        if computer is None:   # the computer's move depends on the past rounds only, never on this one
+            computer = self.opponent.move() if self.opponent is not None else MOVES[int(self.rng.integers(len(MOVES)))]
+        computer = check_move(computer)
         result = Round(player, computer, winner(player, computer), float(p.max()), float(latency_ms))
+        if self.opponent is not None:
+            self.opponent.observe(player, computer)
         self.score.record(result.outcome)
         self.history.append(result)
         return result

@@ -27,17 +27,19 @@ class GameWidget:
 
     ``classify``: e.g. a :class:`~course_utils.deploy.tflite.TFLiteRunner` of the int8 model.
     ``size``: the model's input side in pixels. ``seed`` fixes the computer's moves and the
-    generated hands. Show it with ``display(game.widget)``.
+    generated hands. ``opponent``: the computer (see :class:`~course_utils.deploy.game.Game`; default
+    uniformly random moves). Show it with ``display(game.widget)``.
     """
 
-    def __init__(self, classify: Classifier, size: int, seed: int = 0, backgrounds: tuple[str, ...] = BACKGROUNDS):
+    def __init__(self, classify: Classifier, size: int, seed: int = 0, backgrounds: tuple[str, ...] = BACKGROUNDS,
+                 opponent=None):
         if not callable(classify):
             raise ValueError(f"classify must be callable (images -> probabilities), got {type(classify).__name__}")
         bad = [b for b in backgrounds if b not in BACKGROUNDS]
         if bad or not backgrounds:
             raise ValueError(f"backgrounds must be some of {BACKGROUNDS}, got {backgrounds!r}")
         self.classify, self.size, self.backgrounds = classify, check_count(size, "size", minimum=MIN_SIZE), tuple(backgrounds)
-        self.game = Game(seed)
+        self.game = Game(seed, opponent=opponent)
         self._hands = np.random.default_rng([seed, 1])   # which move the next drawn hand shows
         self.draws = 0
         self.seed = seed
