@@ -6,7 +6,7 @@ instructors can also hand the same files to ``nbgrader generate_assignment``.
 
 This module runs nbgrader's own preprocessors (ClearSolutions, ClearHiddenTests,
 ClearMarkScheme, ClearOutput), then *runs* the learner's version (fast, offline) and keeps
-its real outputs. The self-check cells keep their ``# NBVAL_CHECK_OUTPUT`` marker, so CI
+the real outputs of its self-checks (every other output is cleared). The self-check cells keep their ``# NBVAL_CHECK_OUTPUT`` marker, so CI
 compares what an untouched stub prints ("⏳ not attempted yet") with the committed output:
 a stub whose check stops saying so is noticed, as is a solution whose check stops passing.
 
@@ -42,8 +42,15 @@ def exercise_notebook(solution_path: Path):
     return nb
 
 
+def _is_check(cell) -> bool:
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
 def execute(nb, timeout: int = 600):
-    """Run a learner's notebook in fast, offline mode, in ``exercises/``; return it with outputs."""
+    """Run a learner's notebook in fast, offline mode, in ``exercises/``; return it with the
+    outputs of its self-checks only ("⏳ not attempted yet"): any other cell's output (a
+    measurement under a prediction stub, a setup banner) could give an answer away."""
     from nbclient import NotebookClient
 
     from .modes import modes_set
@@ -53,6 +60,8 @@ def execute(nb, timeout: int = 600):
                        resources={"metadata": {"path": str(EXERCISES)}}).execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code" and not _is_check(cell):
+            cell.outputs, cell.execution_count = [], None
     return nb
 
 
