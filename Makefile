@@ -13,7 +13,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
 PARALLEL ?= -n 2 --dist loadscope --no-loadscope-reorder
 NOTEBOOKS ?= notebooks solutions exercises
 
-.PHONY: help install dev lab test unit notebooks exercises execute bench pretrain memory mutate portability upgrade-check clean
+.PHONY: help install dev lab web test unit notebooks exercises execute bench pretrain memory mutate portability upgrade-check clean
 help:
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
@@ -59,13 +59,25 @@ slides: $(SITE_STAMP) $(NPM_STAMP) ## build one reveal.js deck per lecture into 
 linkcheck: $(SITE_STAMP) $(NPM_STAMP) ## check the site's external links (needs the network)
 	$(BIN)/python book/build.py linkcheck
 
+# The game as a web page (lesson 08's third target): the classifier as ONNX in onnxruntime-web, vendored from
+# npm with web/package-lock.json next to the page, so _build/web works offline under `python -m http.server`.
+# Without a --model in WEB_ARGS it trains lesson 07's classifier first (about 90 s on 2 cores).
+WEB_STAMP := web/node_modules/.installed
+$(WEB_STAMP): web/package.json web/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make web needs Node.js and npm: sudo apt-get install nodejs npm (Debian/Ubuntu), brew install node (macOS), or https://nodejs.org"; exit 1; }
+	cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(WEB_STAMP)
+
+web: $(STAMP) $(WEB_STAMP) ## build the camera game page into _build/web (then: python -m http.server -d _build/web)
+	COURSE_OFFLINE=1 $(BIN)/python -m course_utils.deploy.web --out _build/web $(WEB_ARGS)
+
 # Root (e.g. in a container) must say --allow-root; extra flags via LAB_ARGS="--port=9999".
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP) ## open the course in JupyterLab
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(LAB_ARGS)
 
-test: $(STAMP) $(SITE_STAMP) $(NPM_STAMP) ## unit tests, exercise sync check, every notebook, the site (fast, offline)
+test: $(STAMP) $(SITE_STAMP) $(NPM_STAMP) $(WEB_STAMP) ## unit tests, exercise sync check, every notebook, the site (fast, offline)
 	COURSE_FAST=1 COURSE_OFFLINE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q $(PARALLEL) tests $(NOTEBOOKS) $(NBVAL)
 
 unit: $(STAMP) ## unit tests only
@@ -118,5 +130,5 @@ upgrade-check: ## newest releases of the dependencies in .venv-upgrade, then the
 	$(PYTHON) tests/upgrade_check.py $(ARGS)
 
 clean: ## remove the virtual environment, caches, the built site and slides
-	rm -rf $(VENV) .venv-upgrade .pytest_cache _build book/node_modules
+	rm -rf $(VENV) .venv-upgrade .pytest_cache _build book/node_modules web/node_modules
 	find . -name __pycache__ -prune -exec rm -rf {} +
