@@ -128,7 +128,8 @@ NOT_CLAIMS = [
                r"scikit-learn|sklearn|skimage|scikit-image|onnxruntime|ONNX|opset|TFLite|LiteRT|"
                r"Jupyter\w*|nbval|nbgrader|CUDA|Ubuntu|Debian|version|v)\s?\d+(?:\.\d+)*\b"),
     re.compile(r"[§#]\s?\d+(?:\.\d+)*"),                       # sections, issue numbers
-    re.compile(r"\b(?:Table|Tables|Figure|Fig\.|Section|eq\.|equation|equations)\s?\d+(?:[–-]\d+)?",
+    re.compile(r"^\s*#+\s*\d+(?:\.\d+)*\.?", re.M),                 # numbered headings "### 5.1"
+    re.compile(r"\b(?:Table|Tables|Figure|Fig\.|Section|Sec\.|eq\.|equation|equations)\s?\d+(?:\.\d+)*(?:[–-]\d+)?",
                re.I),
 ]
 HEADER_TIME = re.compile(r"\s*\*\*CPU time")
@@ -187,7 +188,7 @@ def sentences(cell_index: int, source: str) -> list[Sentence]:
         elif not text.strip() or re.match(r"\s*(?:[-*+]|\d+\.)\s|\s*#|\s*>", text):
             flush()
             if text.strip():
-                paragraph.append(re.sub(r"^\s*(?:[-*+]|\d+\.)\s|^\s*#+\s|^\s*>\s?", "", text))
+                paragraph.append(re.sub(r"^\s*(?:[-*+]|\d+\.)\s|^\s*#+\s*(?:\d+(?:\.\d+)*\.?\s)?|^\s*>\s?", "", text))
         else:
             paragraph.append(text.strip())
     flush()
@@ -269,7 +270,11 @@ def _near(values: list[float], lo: float, hi: float) -> bool:
 def matches_output(n: Number, values: list[float]) -> bool:
     """True when an output value rounds (half up) to ``n`` at the precision it is written with."""
     half = n.step / 2 * (1 + 1e-9)
-    return _near(values, abs(n.value) - half, abs(n.value) + half)
+    if _near(values, abs(n.value) - half, abs(n.value) + half):
+        return True
+    # "1,204 K floats" against a table column headed "(K)" that prints 1,204
+    scale = n.value / n.raw if n.raw else 1.0
+    return scale != 1.0 and _near(values, abs(n.raw) - half / scale, abs(n.raw) + half / scale)
 
 
 def range_contains(lo: Number, hi: Number, values: list[float]) -> bool:
@@ -285,7 +290,8 @@ def range_contains(lo: Number, hi: Number, values: list[float]) -> bool:
 
 def in_code(n: Number, code: set[float]) -> bool:
     """``n`` is a literal of some code cell, with or without its suffix (224 px, 128 MB, 1.0)."""
-    return any(math.isclose(abs(x), v, rel_tol=1e-12) for x in (n.value, n.raw) for v in code)
+    xs = (n.value, n.raw, n.raw / 100) if n.unit == "%" else (n.value, n.raw)  # 99 % and keep=0.99
+    return any(math.isclose(abs(x), v, rel_tol=1e-12) for x in xs for v in code)
 
 
 @dataclass
