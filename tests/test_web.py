@@ -8,25 +8,18 @@ camera that plays a ``.y4m`` of generated hands of known classes. Skipped withou
 """
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 
 import numpy as np
 import pytest
 
-from browser_helpers import chromium_path, free_port, screenshot_on_failure
+from browser_helpers import chromium_path, screenshot_on_failure
 
 pytestmark = pytest.mark.slow
 FPS = 25                 # the fake camera's frame rate
 HOLD = 5                 # frames per hand in the video
 HANDS = 6                # two of each class
-FAKE_CAMERA = ["--use-fake-device-for-media-stream"]
 
 
 def _runtime_or_skip():
@@ -45,42 +38,26 @@ def site(tmp_path_factory):
     """The built page, its model's runner, and the fake camera's video and frames."""
     chromium_path()
     _runtime_or_skip()
-    import torch  # noqa: F401  (before anything that may import TensorFlow)
-
-    from course_utils.data.handpose import CLASSES, make_hands
-    from course_utils.deploy import web
+    from course_utils.data.handpose import make_hands
     from course_utils.deploy.camera_file import read_y4m, write_y4m
     from course_utils.deploy.onnx_export import OnnxRunner
-    from course_utils.transfer.finetune import FINETUNE_FAST, save_classifier, train_finished_classifier
+    from course_utils.deploy.web_browser import quick_page
 
     work = tmp_path_factory.mktemp("web")
-    plan = dataclasses.replace(FINETUNE_FAST, per_background=30, val_per_background=10, test_per_background=5, epochs=1)
-    model = train_finished_classifier(plan, seed=0, threads=1)["model"]
-    saved = save_classifier(model, work / "handpose.pt", size=plan.size, classes=CLASSES)
-    built = web.classifier_page(saved, work / "site")
-    images, labels, _ = make_hands(HANDS, plan.size, "plain", seed=11)
+    built = quick_page(work / "site")
+    images, labels, _ = make_hands(HANDS, built["size"], "plain", seed=11)
     video = write_y4m(work / "hands.y4m", np.repeat(images, HOLD, axis=0), fps=FPS)
-    return {"folder": built["folder"], "runner": OnnxRunner(built["onnx"], num_threads=1), "size": plan.size,
+    return {"folder": built["folder"], "runner": OnnxRunner(built["onnx"], num_threads=1), "size": built["size"],
             "video": str(video), "frames": read_y4m(video), "labels": np.repeat(labels, HOLD)}
 
 
 @pytest.fixture(scope="module")
 def server(site):
     """``python -m http.server`` over the built folder, on a free loopback port."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                             "--directory", site["folder"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(100):
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(url, timeout=2).close()
-                break
-            time.sleep(0.1)
+    from course_utils.deploy.web_browser import serve
+
+    with serve(site["folder"]) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +66,7 @@ def browser(site):
 
     with sync_playwright() as pw:
         fake = pw.chromium.launch(executable_path=chromium_path(), args=[
-            "--no-sandbox", *FAKE_CAMERA, f"--use-file-for-fake-video-capture={site['video']}"])
+            "--no-sandbox", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={site['video']}"])
         bare = pw.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])   # no camera at all
         try:
             yield {"fake": fake, "bare": bare}
