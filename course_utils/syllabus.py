@@ -38,7 +38,7 @@ SYLLABUS = (
     Lesson("01", "hog_svm", "HOG + SVM",
            "build HOG from scratch, train a face detector, slide windows, bag of words", "2", ready=True),
     Lesson("02", "viola_jones", "Viola–Jones",
-           "integral images, Haar features, AdaBoost, the attentional cascade", "1", ready=True),
+           "integral images, Haar features, AdaBoost, the attentional cascade", "< 1", ready=True),
     Lesson("03", "conv_cost", "The cost of a convolution",
            "count MACs and parameters three ways; theory vs this CPU", "< 1", ready=True),
     Lesson("04", "mobilenet_v1", "MobileNet v1 internals",

@@ -288,8 +288,16 @@ def range_contains(lo: Number, hi: Number, values: list[float]) -> bool:
     return low_ok and high_ok
 
 
+TIMING = {"ms", "µs", "us", "ns", "s", "sec", "seconds", "min", "minutes", "h", "hours", "fps"}
+
+
 def in_code(n: Number, code: set[float]) -> bool:
-    """``n`` is a literal of some code cell, with or without its suffix (224 px, 128 MB, 1.0)."""
+    """``n`` is a literal of some code cell, with or without its suffix (224 px, 128 MB, 1.0).
+
+    Never for a timing or a rate: "about 6 ms" is a measurement, not a parameter, however many
+    6s the code holds."""
+    if n.unit in TIMING:
+        return False
     xs = (n.value, n.raw, n.raw / 100) if n.unit == "%" else (n.value, n.raw)  # 99 % and keep=0.99
     return any(math.isclose(abs(x), v, rel_tol=1e-12) for x in xs for v in code)
 

@@ -81,7 +81,7 @@ def test_sentences_split_at_full_stops_but_not_at_et_al():
 def test_a_timing_must_match_a_timing(tmp_path):
     nb = {"cells": [
         {"cell_type": "markdown", "source": "It takes about 6 ms.", "metadata": {}},
-        {"cell_type": "code", "source": "x", "metadata": {}, "outputs": [
+        {"cell_type": "code", "source": "x = 6  # a literal 6 is no timing", "metadata": {}, "outputs": [
             {"output_type": "stream", "name": "stdout", "text": "6 images\nmedian 10.6 ms\n"}]}]}
     path = tmp_path / "nb.ipynb"
     path.write_text(__import__("json").dumps(nb))
