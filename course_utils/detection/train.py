@@ -1,0 +1,138 @@
+"""A small SSDLite trained on generated hand scenes, and its inference (lesson 09).
+
+:data:`SMALL` is the lesson's model: MobileNet v2 at width 0.35 (random init), cut at
+strides 16 and 32, two extra layers, so a 128 x 128 scene gives maps of 8, 4, 2 and 1 cells;
+anchors from 0.15 to 0.6 of the image side (the hands are 9% to 50% of it). PyTorch is
+imported when a function runs.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..seeding import check_seed
+from .anchors import ssd_anchors
+from .boxes import check_boxes, decode, nms
+from .match import targets
+
+
+@dataclass(frozen=True)
+class Config:
+    backbone: str = "mobilenet_v2"
+    alpha: float = 0.35
+    extra_depths: tuple = (256, 128)
+    anchors: tuple = (3, 6, 6, 6)
+    min_scale: float = 0.15
+    max_scale: float = 0.6
+    input_size: int = 128
+    num_classes: int = 3                 # paper, rock, scissors
+    epochs: int = 30
+    batch_size: int = 32
+    learning_rate: float = 3e-3
+
+
+SMALL = Config()
+
+
+def build(config: Config = SMALL):
+    """``(model, anchors)``: the SSDLite of ``config`` (random init) and its anchors in pixels."""
+    from .ssdlite import ssdlite
+
+    model = ssdlite(config.backbone, config.alpha, config.num_classes, config.extra_depths, config.anchors)
+    sizes = model.feature_sizes(config.input_size)
+    anchors = ssd_anchors(sizes, config.min_scale, config.max_scale) * config.input_size
+    return model, anchors
+
+
+def to_tensor(images):
+    """uint8 (N, H, W, 3) -> float32 torch (N, 3, H, W) in [-1, 1] (the API's SSD preprocessing)."""
+    import torch
+
+    x = np.asarray(images, dtype=np.float32).transpose(0, 3, 1, 2) / 127.5 - 1.0
+    return torch.from_numpy(np.ascontiguousarray(x))
+
+
+def encode_targets(scenes, anchors) -> tuple[np.ndarray, np.ndarray]:
+    """Matched classes (N, A) and box codes (N, A, 4) of every scene."""
+    size = scenes.images.shape[1]
+    out = [targets(anchors, check_boxes(b, image_size=size), lab) for b, lab in zip(scenes.boxes, scenes.labels)]
+    return np.stack([c for c, _ in out]), np.stack([t for _, t in out])
+
+
+def fit(scenes, config: Config = SMALL, seed: int = 0, epochs: int | None = None, log=None) -> dict:
+    """Train a fresh model of ``config`` on ``scenes``: ``{"model", "anchors", "seconds", "losses"}``.
+
+    Adam with a one-cycle learning rate (warm-up, then cosine decay), no augmentation. ``log(epoch, loss)``
+    is called after each epoch when given. Deterministic for a seed on one machine.
+    """
+    import torch
+
+    from ..seeding import seed_everything
+    from .loss import ssd_loss
+
+    seed_everything(check_seed(seed))
+    if scenes.images.shape[1] != config.input_size:
+        raise ValueError(f"scenes are {scenes.images.shape[1]} px, the config expects {config.input_size}")
+    model, anchors = build(config)
+    classes, codes = encode_targets(scenes, anchors)
+    x, classes, codes = to_tensor(scenes.images), torch.from_numpy(classes), torch.from_numpy(codes).float()
+    epochs = config.epochs if epochs is None else epochs
+    steps = epochs * int(np.ceil(len(x) / config.batch_size))
+    opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.learning_rate, total_steps=steps, pct_start=0.1)
+    gen, losses, start = torch.Generator().manual_seed(seed), [], time.perf_counter()
+    model.train()
+    for epoch in range(epochs):
+        total = 0.0
+        for idx in torch.randperm(len(x), generator=gen).split(config.batch_size):
+            loss, _, _ = ssd_loss(*model(x[idx]), codes[idx], classes[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(idx)
+        losses.append(total / len(x))
+        if log is not None:
+            log(epoch, losses[-1])
+    model.eval()
+    return {"model": model, "anchors": anchors, "seconds": time.perf_counter() - start, "losses": losses}
+
+
+def postprocess(codes, logits, anchors, image_size: int, score_threshold: float = 0.01,
+                iou_threshold: float = 0.45, top_k: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One image's raw outputs -> ``(boxes (n, 4) px, scores (n,), labels (n,))``, best first.
+
+    Softmax over the classes, then per class: keep scores above ``score_threshold``, decode,
+    clip to the image, NMS; finally the ``top_k`` best over all classes.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    if np.isnan(logits).any() or np.isnan(np.asarray(codes, dtype=np.float64)).any():
+        raise ValueError("the model's outputs contain NaN: it has diverged (lower the learning rate)")
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    boxes = np.clip(decode(codes, anchors), 0, image_size)
+    out_b, out_s, out_l = [np.empty((0, 4))], [np.empty(0)], [np.empty(0, np.int64)]
+    for c in range(1, p.shape[1]):
+        keep = np.nonzero(p[:, c] > score_threshold)[0]
+        keep = keep[((boxes[keep, 2:] - boxes[keep, :2]) > 0).all(axis=1)]   # clipping can flatten a box
+        if len(keep):
+            kept = keep[nms(boxes[keep], p[keep, c], iou_threshold, max_out=top_k)]
+            out_b.append(boxes[kept]); out_s.append(p[kept, c]); out_l.append(np.full(len(kept), c - 1))
+    b, s, lab = np.concatenate(out_b), np.concatenate(out_s), np.concatenate(out_l)
+    order = np.argsort(-s, kind="stable")[:top_k]
+    return b[order], s[order], lab[order]
+
+
+def detect(model, anchors, images, batch_size: int = 64, **kwargs) -> list[tuple]:
+    """``[(boxes, scores, labels)]`` for every image of uint8 (N, H, W, 3) ``images``."""
+    import torch
+
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(images), batch_size):
+            codes, logits = model(to_tensor(images[i:i + batch_size]))
+            out += [postprocess(c, lg, anchors, images.shape[1], **kwargs)
+                    for c, lg in zip(codes.numpy(), logits.numpy())]
+    return out
