@@ -42,7 +42,7 @@ SYLLABUS = (
     Lesson("03", "conv_cost", "The cost of a convolution",
            "count MACs and parameters three ways; theory vs this CPU", "< 1", ready=True),
     Lesson("04", "mobilenet_v1", "MobileNet v1 internals",
-           "build v1 in Keras and PyTorch; reproduce the width x resolution table", "1.5", ready=True),
+           "build v1 in Keras and PyTorch; reproduce the width x resolution table", "< 1", ready=True),
     Lesson("05", "mobilenet_v2", "MobileNet v2 internals",
            "inverted residuals, linear bottlenecks, ShuffleNet's channel shuffle", "1.5", ready=True),
     Lesson("06", "augmentation", "Preprocessing & augmentation",
