@@ -127,3 +127,15 @@ def test_bad_model_arguments():
         ssdlite(num_classes=0)
     with pytest.raises(ValueError, match="anchor count"):
         ssdlite(anchors=(3, 6))
+    with pytest.raises(ValueError, match="stride-8"):
+        ssdlite("mobilenet_v1", stride8=True)
+
+
+def test_the_lessons_small_model():
+    pytest.importorskip("torch")
+    from course_utils.cost import count_macs, count_params
+    from course_utils.detection import train
+
+    model, anchors = train.build()
+    assert model.feature_sizes(128) == (16, 8, 4, 2) and anchors.shape == (2040, 4)
+    assert (count_macs(model, (3, 128, 128)), count_params(model)) == (23_667_240, 552_234)

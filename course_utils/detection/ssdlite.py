@@ -50,11 +50,12 @@ def _classes():
         """(N, 3, H, W) -> ``(codes (N, A, 4), logits (N, A, classes + 1))``, anchors in the order
         of :func:`.anchors.ssd_anchors`: map by map, row, column, anchor."""
 
-        def __init__(self, stage16, stage32, channels, extra_depths, anchors, num_classes):
+        def __init__(self, stages, channels, extra_depths, anchors, num_classes):
             super().__init__()
-            if len(anchors) != 2 + len(extra_depths):
-                raise ValueError(f"need one anchor count per feature map ({2 + len(extra_depths)}), got {anchors}")
-            self.stage16, self.stage32 = stage16, stage32
+            if len(anchors) != len(stages) + len(extra_depths):
+                raise ValueError(f"need one anchor count per feature map ({len(stages) + len(extra_depths)}), "
+                                 f"got {anchors}")
+            self.stages = nn.ModuleList(stages)   # backbone pieces, each ending at an attach point
             chans, extras = list(channels), []
             for depth in extra_depths:
                 extras.append(extra_layer(chans[-1], depth))
@@ -65,8 +66,10 @@ def _classes():
             self.num_classes, self.anchors = num_classes, tuple(anchors)
 
         def feature_maps(self, x):
-            maps = [self.stage16(x)]
-            maps.append(self.stage32(maps[-1]))
+            maps = []
+            for stage in self.stages:
+                x = stage(x)
+                maps.append(x)
             for layer in self.extras:
                 maps.append(layer(maps[-1]))
             return maps
@@ -91,37 +94,51 @@ def _classes():
     return SSDLite
 
 
-def _split_backbone(backbone: str, alpha: float):
-    """The backbone cut at its two attach points: ``(stage16, stage32, (c16, c32))``."""
+def _split_backbone(backbone: str, alpha: float, stride8: bool = False):
+    """The backbone cut at its attach points: ``(stages, channels)``, one stage per point.
+
+    MobileNet v2 is cut after the 1x1 expansion of the first block of a stride (TF's
+    ``layer_15/expansion_output`` for stride 16; ``layer_8/expansion_output`` for stride 8),
+    and after its last 1x1 conv (stride 32).
+    """
     from torch import nn
 
     if backbone == "mobilenet_v2":
         from ..models.torch_mobilenet_v2 import mobilenet_v2
 
         f = mobilenet_v2(alpha, include_top=False, tf_padding=False).features
-        # features[14] is TF's layer_15: the first stride-32 block; cut after its 1x1 expansion
-        expand = f[14].conv
-        stage16 = nn.Sequential(*f[:14], *expand[:3])
-        stage32 = nn.Sequential(*expand[3:], *f[15:])
-        return stage16, stage32, (expand[0].out_channels, f[-1][0].out_channels)
+        # features[14] is TF's layer_15 (first stride-32 block), features[7] its layer_8 (first stride-16 one)
+        cuts = ([7] if stride8 else []) + [14]
+        stages, channels, rest, start = [], [], [], 0
+        for cut in cuts:
+            expand = f[cut].conv
+            stages.append(nn.Sequential(*rest, *f[start:cut], *expand[:3]))
+            channels.append(expand[0].out_channels)
+            rest, start = list(expand[3:]), cut + 1
+        stages.append(nn.Sequential(*rest, *f[start:]))
+        channels.append(f[-1][0].out_channels)
+        return stages, channels
+    if stride8:
+        raise ValueError("a stride-8 attach point is built for mobilenet_v2 only")
     if backbone == "mobilenet_v1":
         from ..models.torch_models import mobilenet_v1
 
         f = mobilenet_v1(alpha, include_top=False, tf_padding=False).features
         # features[11] ends in Conv2d_11_pointwise (stride 16), features[13] in Conv2d_13_pointwise
-        return nn.Sequential(*f[:12]), nn.Sequential(*f[12:]), (f[11][-3].out_channels, f[13][-3].out_channels)
+        return [nn.Sequential(*f[:12]), nn.Sequential(*f[12:])], [f[11][-3].out_channels, f[13][-3].out_channels]
     raise ValueError(f"backbone must be 'mobilenet_v2' or 'mobilenet_v1', got {backbone!r}")
 
 
 def ssdlite(backbone: str = "mobilenet_v2", alpha: float = 1.0, num_classes: int = COCO_CLASSES,
-            extra_depths=PAPER_EXTRA_DEPTHS, anchors=PAPER_ANCHORS):
+            extra_depths=PAPER_EXTRA_DEPTHS, anchors=PAPER_ANCHORS, stride8: bool = False):
     """An SSDLite on the course's MobileNet ``backbone`` at width ``alpha`` (random init).
 
     The defaults are the paper's COCO model. Extra-layer depths are scaled by ``alpha`` (at
-    least ``MIN_DEPTH``), as the API's ``depth_multiplier`` scales them.
+    least ``MIN_DEPTH``), as the API's ``depth_multiplier`` scales them. ``stride8`` adds a
+    third attach point at stride 8 (not in the paper: small objects in small images need it).
     """
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive int (background is added), got {num_classes!r}")
-    stage16, stage32, channels = _split_backbone(backbone, alpha)
+    stages, channels = _split_backbone(backbone, alpha, stride8)
     depths = [max(int(d * alpha), MIN_DEPTH) for d in extra_depths]
-    return _classes()(stage16, stage32, channels, depths, tuple(anchors), num_classes)
+    return _classes()(stages, channels, depths, tuple(anchors), num_classes)

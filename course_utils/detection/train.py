@@ -1,8 +1,11 @@
 """A small SSDLite trained on generated hand scenes, and its inference (lesson 09).
 
 :data:`SMALL` is the lesson's model: MobileNet v2 at width 0.35 (random init), cut at
-strides 16 and 32, two extra layers, so a 128 x 128 scene gives maps of 8, 4, 2 and 1 cells;
-anchors from 0.15 to 0.6 of the image side (the hands are 9% to 50% of it). PyTorch is
+strides 8, 16 and 32, one extra layer, so a 128 x 128 scene gives maps of 16, 8, 4 and 2
+cells; six anchors per cell from 0.1 to 0.5 of the image side (the hands are 9% to 52% of
+it). With the paper's strides 16 and 32 only (maps of 8, 4, 2, 1 and anchors 0.15-0.6) 31%
+of the hands of 200 training scenes had an anchor they overlap by IoU >= 0.5; with the
+stride-8 map, 88%. PyTorch is
 imported when a function runs.
 """
 from __future__ import annotations
@@ -22,10 +25,12 @@ from .match import targets
 class Config:
     backbone: str = "mobilenet_v2"
     alpha: float = 0.35
-    extra_depths: tuple = (256, 128)
-    anchors: tuple = (3, 6, 6, 6)
-    min_scale: float = 0.15
-    max_scale: float = 0.6
+    stride8: bool = True
+    extra_depths: tuple = (256,)
+    anchors: tuple = (6, 6, 6, 6)
+    reduce_lowest: bool = False
+    min_scale: float = 0.1
+    max_scale: float = 0.5
     input_size: int = 128
     num_classes: int = 3                 # paper, rock, scissors
     epochs: int = 30
@@ -40,9 +45,11 @@ def build(config: Config = SMALL):
     """``(model, anchors)``: the SSDLite of ``config`` (random init) and its anchors in pixels."""
     from .ssdlite import ssdlite
 
-    model = ssdlite(config.backbone, config.alpha, config.num_classes, config.extra_depths, config.anchors)
+    model = ssdlite(config.backbone, config.alpha, config.num_classes, config.extra_depths, config.anchors,
+                    config.stride8)
     sizes = model.feature_sizes(config.input_size)
-    anchors = ssd_anchors(sizes, config.min_scale, config.max_scale) * config.input_size
+    anchors = ssd_anchors(sizes, config.min_scale, config.max_scale,
+                          reduce_lowest=config.reduce_lowest) * config.input_size
     return model, anchors
 
 
