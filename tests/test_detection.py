@@ -139,3 +139,21 @@ def test_the_lessons_small_model():
     model, anchors = train.build()
     assert model.feature_sizes(128) == (16, 8, 4, 2) and anchors.shape == (2040, 4)
     assert (count_macs(model, (3, 128, 128)), count_params(model)) == (23_667_240, 552_234)
+
+
+def test_the_pretrained_course_backbone_variant_is_frozen_in_training():
+    torch = pytest.importorskip("torch")
+    from course_utils.cost import count_macs, count_params
+    from course_utils.data.scenes import make_scenes
+    from course_utils.detection import train
+    from course_utils.transfer.torch_classifier import torch_course_backbone
+
+    model, anchors = train.build(train.COURSE)
+    assert model.feature_sizes(128) == (16, 8, 4, 2) and anchors.shape == (2040, 4)
+    assert (count_macs(model, (3, 128, 128)), count_params(model)) == (247_529_984, 580_640)
+    scenes = make_scenes(8, size=128, seed=0)
+    result = train.fit(scenes, train.COURSE, epochs=1)
+    pretrained = torch_course_backbone()
+    trained = dict(result["model"].stages.named_parameters())
+    assert torch.equal(trained["0.0.weight"], pretrained[0].weight)   # the backbone did not move
+    assert all(np.isfinite(result["losses"]))

@@ -118,6 +118,13 @@ def _split_backbone(backbone: str, alpha: float, stride8: bool = False):
         stages.append(nn.Sequential(*rest, *f[start:]))
         channels.append(f[-1][0].out_channels)
         return stages, channels
+    if backbone == "course":
+        from ..transfer.torch_classifier import torch_course_backbone
+
+        # the course CNN pretrained on hand gestures (lesson 07): 4 x (conv, BN, ReLU, max-pool);
+        # attach after the third pooling (stride 8, 128 channels) and the fourth (stride 16, 256)
+        f = torch_course_backbone()
+        return [nn.Sequential(*f[:12]), nn.Sequential(*f[12:])], [128, 256]
     if stride8:
         raise ValueError("a stride-8 attach point is built for mobilenet_v2 only")
     if backbone == "mobilenet_v1":
@@ -126,7 +133,7 @@ def _split_backbone(backbone: str, alpha: float, stride8: bool = False):
         f = mobilenet_v1(alpha, include_top=False, tf_padding=False).features
         # features[11] ends in Conv2d_11_pointwise (stride 16), features[13] in Conv2d_13_pointwise
         return [nn.Sequential(*f[:12]), nn.Sequential(*f[12:])], [f[11][-3].out_channels, f[13][-3].out_channels]
-    raise ValueError(f"backbone must be 'mobilenet_v2' or 'mobilenet_v1', got {backbone!r}")
+    raise ValueError(f"backbone must be 'mobilenet_v2', 'mobilenet_v1' or 'course', got {backbone!r}")
 
 
 def ssdlite(backbone: str = "mobilenet_v2", alpha: float = 1.0, num_classes: int = COCO_CLASSES,

@@ -36,6 +36,12 @@ class Config:
     epochs: int = 30
     batch_size: int = 32
     learning_rate: float = 3e-3
+    freeze_backbone: bool = False       # train only the extra layers and heads
+
+
+# The course CNN pretrained on hand gestures (lesson 07's weights), frozen: attach points at
+# strides 8 and 16, two extra layers, the same maps (16, 8, 4, 2) and anchors as SMALL.
+COURSE = Config(backbone="course", alpha=1.0, stride8=False, extra_depths=(256, 256), freeze_backbone=True)
 
 
 SMALL = Config()
@@ -87,10 +93,14 @@ def fit(scenes, config: Config = SMALL, seed: int = 0, epochs: int | None = None
     x, classes, codes = to_tensor(scenes.images), torch.from_numpy(classes), torch.from_numpy(codes).float()
     epochs = config.epochs if epochs is None else epochs
     steps = epochs * int(np.ceil(len(x) / config.batch_size))
-    opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    if config.freeze_backbone:
+        model.stages.requires_grad_(False)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.learning_rate)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.learning_rate, total_steps=steps, pct_start=0.1)
     gen, losses, start = torch.Generator().manual_seed(seed), [], time.perf_counter()
     model.train()
+    if config.freeze_backbone:
+        model.stages.eval()   # frozen: BatchNorm keeps its pretrained statistics
     for epoch in range(epochs):
         total = 0.0
         for idx in torch.randperm(len(x), generator=gen).split(config.batch_size):
