@@ -79,6 +79,7 @@ MEASURED_CPU_SECONDS = {
     "tests/test_augment_experiment.py": 58, "tests/test_transfer_weights.py": 55, "tests/test_browser.py": 51,
     "tests/test_site.py": 52,  # builds the site and a deck, opens 36 pages (measured alone, 2026-12-06)
     "tests/test_web.py": 30,  # trains a classifier for 4 s, builds the game page, 6 browser checks (measured alone)
+    "tests/test_camera_lab.py": 40,  # make lab, 4 notebook runs of the camera widget in Chromium (27 s wall alone)
     "notebooks/05_mobilenet_v2.ipynb": 48, "tests/test_transfer_torch.py": 46,
     "notebooks/02_viola_jones.ipynb": 42, "notebooks/01_hog_svm.ipynb": 41, "tests/test_mobilenet_v2.py": 40,
     "notebooks/06_augmentation.ipynb": 38, "tests/test_framework_order.py": 34, "tests/test_exercises.py": 33,
