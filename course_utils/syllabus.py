@@ -44,7 +44,7 @@ SYLLABUS = (
     Lesson("04", "mobilenet_v1", "MobileNet v1 internals",
            "build v1 in Keras and PyTorch; reproduce the width x resolution table", "< 1", ready=True),
     Lesson("05", "mobilenet_v2", "MobileNet v2 internals",
-           "inverted residuals, linear bottlenecks, ShuffleNet's channel shuffle", "1.5", ready=True),
+           "inverted residuals, linear bottlenecks, ShuffleNet's channel shuffle", "< 1", ready=True),
     Lesson("06", "augmentation", "Preprocessing & augmentation",
            "normalise, denoise, augment with OpenCV, torchvision, imgaug and Keras", "4", ready=True),
     Lesson("07", "transfer_learning", "Transfer learning",
