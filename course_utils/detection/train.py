@@ -5,7 +5,13 @@ strides 8, 16 and 32, one extra layer, so a 128 x 128 scene gives maps of 16, 8,
 cells; six anchors per cell from 0.1 to 0.5 of the image side (the hands are 9% to 52% of
 it). With the paper's strides 16 and 32 only (maps of 8, 4, 2, 1 and anchors 0.15-0.6) 31%
 of the hands of 200 training scenes had an anchor they overlap by IoU >= 0.5; with the
-stride-8 map, 88%. PyTorch is
+stride-8 map, 88%.
+
+Measured here (1,000 training scenes of seed 1, 400 test scenes of seed 2 on the held-out
+backgrounds, 10 epochs, 2 shared CPU cores): :data:`COURSE` trains in 106-117 s and reaches
+mAP@0.5 0.41 (three poses; 0.52-0.53 for "hand") over two seeds, while :data:`SMALL` from random
+weights stays near 0 (mAP@0.5 0.007 for "hand" after 103 s): a random MobileNet v2 needs far more
+than a few hundred steps, and the pretrained features are what make the five-minute budget work. PyTorch is
 imported when a function runs.
 """
 from __future__ import annotations
