@@ -8,11 +8,11 @@ of the hands of 200 training scenes had an anchor they overlap by IoU >= 0.5; wi
 stride-8 map, 88%.
 
 Measured here (1,000 training scenes of seed 1, 400 test scenes of seed 2 on the held-out
-backgrounds, 10 epochs, 2 shared CPU cores): :data:`COURSE` trains in 106-117 s and reaches
-mAP@0.5 0.41 (three poses; 0.52-0.53 for "hand") over two seeds, while :data:`SMALL` from random
-weights stays near 0 (mAP@0.5 0.007 for "hand" after 103 s): a random MobileNet v2 needs far more
-than a few hundred steps, and the pretrained features are what make the five-minute budget work. PyTorch is
-imported when a function runs.
+backgrounds, 2 shared CPU cores): :data:`COURSE`, 10 epochs, trains in 106-117 s and reaches
+mAP@0.5 0.41 (three poses; 0.52-0.53 for "hand") over two seeds. :data:`SMALL` from random
+weights is near 0 after 10 epochs (103 s; 0.007 for "hand") and reaches 0.18 (three poses;
+0.44 for "hand") after its default 30 epochs (294 s, one seed): a random MobileNet v2 needs
+more steps than pretrained features, and tells the poses apart much less well.
 """
 from __future__ import annotations
 
