@@ -9,7 +9,7 @@ stride-8 map, 88%.
 
 Measured here (1,000 training scenes of seed 1, 400 test scenes of seed 2 on the held-out
 backgrounds, 2 shared CPU cores): :data:`COURSE`, 10 epochs, trains in 106-117 s and reaches
-mAP@0.5 0.41 (three poses; 0.52-0.53 for "hand") over two seeds. :data:`SMALL` from random
+mAP@0.5 0.41-0.42 (three poses; 0.52-0.53 for "hand") over two seeds. :data:`SMALL` from random
 weights is near 0 after 10 epochs (103 s; 0.007 for "hand") and reaches 0.18 (three poses;
 0.44 for "hand") after its default 30 epochs (294 s, one seed): a random MobileNet v2 needs
 more steps than pretrained features, and tells the poses apart much less well.
