@@ -1,9 +1,4 @@
 """The exercise pipeline: solutions/ is the single source, exercises/ is generated from it."""
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -95,53 +90,5 @@ def test_welcome_exercise_runs_and_says_not_attempted():
     assert out.count("⏳") == 6 and "❌" not in out and "Traceback" not in out  # six self-checks, five exercises
 
 
-def nbgrader(args, cwd, **env):
-    """Run the nbgrader CLI in a course folder (it runs `alembic` from PATH for its database)."""
-    path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300, env={**os.environ, "PATH": path, **env})
-
-
-@pytest.fixture(scope="module")
-def nbgrader_course(tmp_path_factory):
-    """An nbgrader course folder whose assignment ps00 is the warm-up solutions notebook."""
-    course = tmp_path_factory.mktemp("course")
-    (course / "source" / "ps00").mkdir(parents=True)
-    shutil.copy(ROOT / "solutions" / "00_welcome_exercises.ipynb", course / "source" / "ps00")
-    (course / "nbgrader_config.py").write_text(
-        "c = get_config()\nc.CourseDirectory.course_id = 'small-and-fast'\n"
-        "c.CourseDirectory.db_assignments = [dict(name='ps00')]\n"
-        "c.CourseDirectory.db_students = [dict(id='ada'), dict(id='bob')]\n")
-    r = nbgrader(["generate_assignment", "ps00", "--force"], course)
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
-    return course
-
-
-@pytest.mark.slow
-def test_nbgrader_generate_assignment_accepts_a_solution(nbgrader_course):
-    """An instructor can hand solutions/ straight to nbgrader."""
-    released = nbgrader_course / "release" / "ps00" / "00_welcome_exercises.ipynb"
-    nb = nbformat.read(released, as_version=4)
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "### BEGIN SOLUTION" not in text and text.count("raise NotImplementedError()") == 6
-    # five graded self-check cells and one manually graded written answer
-    assert sum(1 for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")) == 6
-
-
-@pytest.mark.slow
-def test_nbgrader_autograde_scores_solved_and_untouched(nbgrader_course):
-    """With COURSE_CHECKS_RAISE=1 a failed self-check loses its points in nbgrader's autograder."""
-    released = nbgrader_course / "release" / "ps00" / "00_welcome_exercises.ipynb"
-    solved = ROOT / "solutions" / "00_welcome_exercises.ipynb"
-    for student, notebook in (("ada", solved), ("bob", released)):
-        folder = nbgrader_course / "submitted" / student / "ps00"
-        folder.mkdir(parents=True)
-        shutil.copy(notebook, folder / "00_welcome_exercises.ipynb")
-    r = nbgrader(["autograde", "ps00", "--force"], nbgrader_course,
-                 COURSE_CHECKS_RAISE="1", PYTHONPATH=str(ROOT))
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{nbgrader_course / 'gradebook.db'}") as gb:
-        scores = {s: gb.find_submission("ps00", s).score for s in ("ada", "bob")}
-    assert scores == {"ada": 5.0, "bob": 0.0}  # the written answer (2 points) waits for a human grader
+# nbgrader's whole round trip (generate, release, fetch, submit, collect, autograde) for every notebook, with a
+# right, a wrong and an untouched submission: tests/test_grading.py.
