@@ -13,7 +13,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
 PARALLEL ?= -n 2 --dist loadscope --no-loadscope-reorder
 NOTEBOOKS ?= notebooks solutions exercises
 
-.PHONY: help install dev lab web test unit notebooks exercises execute bench pretrain memory mutate portability upgrade-check clean
+.PHONY: help install dev lab web test unit notebooks exercises release collect autograde execute bench pretrain memory mutate portability upgrade-check clean
 help:
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
@@ -73,8 +73,11 @@ web: $(STAMP) $(WEB_STAMP) ## build the camera game page into _build/web (then: 
 
 # Root (e.g. in a container) must say --allow-root; extra flags via LAB_ARGS="--port=9999".
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
-lab: $(STAMP) ## open the course in JupyterLab
+# Learners get lab/learner's settings (no nbgrader panels, no news prompt); INSTRUCTOR=1 turns nbgrader's on.
+LAB_SETTINGS := $(CURDIR)/lab/$(if $(INSTRUCTOR),instructor,learner)
+lab: $(STAMP) ## open the course in JupyterLab (INSTRUCTOR=1: with nbgrader's panels)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.app_settings_dir="$(LAB_SETTINGS)" \
 	  --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(LAB_ARGS)
 
 test: $(STAMP) $(SITE_STAMP) $(NPM_STAMP) $(WEB_STAMP) ## unit tests, exercise sync check, every notebook, the site (fast, offline)
@@ -88,6 +91,15 @@ notebooks: $(STAMP) ## notebooks only, e.g. make notebooks NOTEBOOKS=notebooks/0
 
 exercises: $(STAMP) ## regenerate exercises/ from solutions/
 	$(BIN)/python -m course_utils.exercises
+
+# Grading with nbgrader for the whole course (INSTRUCTORS.md); the course folder is _grading/ (GRADING=... moves it)
+GRADING ?= _grading
+release: $(STAMP) ## nbgrader: every solutions/ notebook becomes an assignment, released to the exchange
+	$(BIN)/python grading/course.py release --root "$(GRADING)"
+collect: $(STAMP) ## nbgrader: collect every submission from the exchange
+	$(BIN)/python grading/course.py collect --root "$(GRADING)"
+autograde: $(STAMP) ## nbgrader: autograde every collected submission and print the points table
+	$(BIN)/python grading/course.py autograde --root "$(GRADING)"
 
 # Committed outputs come from a real, full-mode, offline run of each notebook.
 # e.g. make execute NB=notebooks/01_hog_svm.ipynb   (default: every lecture and solution)
