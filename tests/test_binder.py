@@ -7,6 +7,7 @@ as a non-root user, in an environment that user owns, with no network.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -72,6 +73,7 @@ def test_post_build_works_as_a_non_root_user():
             shutil.copy2(ROOT / name, repo / name if repo.exists() else _mkdir(repo) / name)
         shutil.copytree(ROOT / "course_utils", repo / "course_utils",
                         ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / "lab", repo / "lab")   # the learner's JupyterLab settings postBuild installs
         subprocess.run([python, "-m", "venv", "--without-pip", str(env)], check=True)
         site = Path(subprocess.check_output(
             [str(env / "bin/python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -98,6 +100,9 @@ def test_post_build_works_as_a_non_root_user():
         where = subprocess.run([str(env / "bin/python"), "-c", "import course_utils; print(course_utils.__file__)"],
                                cwd=home, env=offline, capture_output=True, text=True, user=uid, group=uid)
         assert where.stdout.strip() == str(repo / "course_utils" / "__init__.py"), where.stderr[-1500:]
+        settings = env / "share" / "jupyter" / "lab" / "settings"
+        assert json.loads((settings / "page_config.json").read_text())["disabledExtensions"] == ["@jupyter/nbgrader"]
+        assert json.loads((settings / "overrides.json").read_text()) == json.loads((ROOT / "lab/learner/overrides.json").read_text())
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
