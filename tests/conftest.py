@@ -78,6 +78,7 @@ MEASURED_CPU_SECONDS = {
     "notebooks/07_transfer_learning.ipynb": 84, "notebooks/08_deployment.ipynb": 62,
     "tests/test_augment_experiment.py": 58, "tests/test_transfer_weights.py": 55, "tests/test_browser.py": 51,
     "tests/test_site.py": 52,  # builds the site and a deck, opens 36 pages (measured alone, 2026-12-06)
+    "tests/test_grading.py": 360,  # nbgrader autogrades 9 notebooks x 3 students, one class each (187 s wall, 2 workers)
     "tests/test_web.py": 30,  # trains a classifier for 4 s, builds the game page, 6 browser checks (measured alone)
     "tests/test_camera_lab.py": 40,  # make lab, 4 notebook runs of the camera widget in Chromium (27 s wall alone)
     "notebooks/05_mobilenet_v2.ipynb": 48, "tests/test_transfer_torch.py": 46,
