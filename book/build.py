@@ -57,8 +57,20 @@ def lessons():
 
 
 # ------------------------------------------------------------------------------- vendoring
-def vendor(dest: Path, parts=("mathjax", "require", "widgets")) -> None:
-    """Copy the front-end assets the pages need from node_modules into ``dest``."""
+def vendor(dest: Path, parts=("mathjax", "require", "widgets", "anywidget")) -> None:
+    """Copy the front-end assets the pages need from node_modules into ``dest``.
+
+    ``anywidget`` comes from the pinned Python package instead: its classic-notebook extension
+    is the AMD module the widget manager asks RequireJS for (lesson 08's camera widget); without
+    it the manager falls back to fetching the module from a CDN, which an offline page cannot.
+    """
+    if "anywidget" in parts:
+        import anywidget
+
+        amd = Path(anywidget.__file__).parent / "nbextension" / "index.js"
+        (dest / "anywidget").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(amd, dest / "anywidget" / "index.js")
+        parts = tuple(p for p in parts if p != "anywidget")
     if not NODE.is_dir():
         sys.exit(f"{NODE} is missing: run `make site` (it runs `npm ci` in book/ first)")
     for name in parts:
@@ -195,7 +207,7 @@ def build_slides(out: Path, only: list[str] | None = None) -> list[Path]:
     from traitlets.config import Config
 
     out.mkdir(parents=True, exist_ok=True)
-    vendor(out / "vendor", parts=("mathjax", "require", "widgets", "reveal.js"))
+    vendor(out / "vendor", parts=("mathjax", "require", "widgets", "anywidget", "reveal.js"))
     c = Config()
     c.SlidesExporter.reveal_url_prefix = "vendor/reveal.js"
     c.SlidesExporter.reveal_theme = "white"

@@ -137,12 +137,23 @@ def _pages(built: Path) -> list[str]:
                   or p.parent != site and p.name == "index.html")
 
 
+# The site adds MathJax after the page's load event (book/_ext/course_site.py). Leaving a page
+# before it has started and its fonts are in aborts those requests (net::ERR_ABORTED, charged to
+# the next page), so every test waits for it before it moves on.
+JS_SETTLE = """async () => {
+  if ([...document.scripts].some(s => (s.src + s.textContent).includes('tex-mml-chtml'))) {
+    const t0 = Date.now();
+    while (!window.MathJax?.startup?.promise && Date.now() - t0 < 10000) await new Promise(r => setTimeout(r, 50));
+  }
+  if (window.MathJax?.startup?.promise) { await window.MathJax.startup.promise; await document.fonts.ready; }
+}"""
+
 # What each page reports once loaded: its figures' natural widths and alt texts, internal links,
 # whether MathJax finished and how many widgets rendered.
 JS_PAGE_FACTS = """async () => {
   const imgs = [...document.querySelectorAll('article img, main img')];
   await Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; })));
-  if (window.MathJax?.startup?.promise) await window.MathJax.startup.promise;
+  await (""" + JS_SETTLE + """)();
   const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length;
   if (views) {  // the widget manager replaces each view script with a rendered widget
     const t0 = Date.now();
@@ -258,6 +269,8 @@ def test_the_front_page_is_the_readme(offline):
     page = offline.page
     page.goto(f"{offline.base}/site/index.html")
     page.wait_for_url("**/README.html")
+    page.wait_for_load_state("load")
+    page.evaluate(JS_SETTLE)
     assert page.locator("h1").first.inner_text().startswith("Small & Fast")
     assert offline.take() == []
 
@@ -266,6 +279,7 @@ def test_search_finds_depthwise(offline):
     page = offline.page
     with screenshot_on_failure(page, "site_search"):
         page.goto(f"{offline.base}/site/search.html?q={SEARCH_TERM}", wait_until="load")
+        page.evaluate(JS_SETTLE)
         page.wait_for_selector("#search-results ul.search li", timeout=TIMEOUT_MS)
         hits = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
         assert any("notebooks/03_conv_cost.html" in h for h in hits), hits
