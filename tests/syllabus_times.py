@@ -89,9 +89,15 @@ def write_syllabus(times: dict[str, str]) -> None:
     readme.write_text("\n".join(lines))
 
 
+def _ready_lectures() -> list[Path]:
+    """The lecture notebooks of every lesson the syllabus marks ready (its `ready` column)."""
+    from course_utils.syllabus import SYLLABUS
+    return [ROOT / lesson.notebook for lesson in SYLLABUS if lesson.ready]
+
+
 def main(argv: list[str]) -> int:
     write = "--write" in argv
-    paths = [Path(a) for a in argv if a != "--write"] or sorted((ROOT / "notebooks").glob("0[0-7]_*.ipynb"))
+    paths = [Path(a) for a in argv if a != "--write"] or _ready_lectures()
     times = {}
     for path in paths:
         got = run_seconds(path)

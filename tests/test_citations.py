@@ -174,9 +174,11 @@ def test_every_cited_arxiv_id_is_in_the_bibliography(path):
 # arXiv ids and links everywhere. Entries are compared by what they point at (tests/bibliography.py).
 import bibliography as B  # noqa: E402
 
-# Lesson 08 (notebook, exercises and solutions) is being written by another helper; the lead adds
-# it here once its References entries are in REFERENCES.md (its Khasoggi et al. entry lacks the DOI).
-CHECKED = sorted(p for folder in FOLDERS for p in (ROOT / folder).glob("0[0-7]_*.ipynb"))
+# The lecture, solution and exercise notebooks of every lesson the syllabus marks ready (its
+# `ready` column), so a lesson is checked from the commit that marks it written.
+READY = [f"{lesson.number}_{lesson.slug}" for lesson in SYLLABUS if lesson.ready]
+CHECKED = sorted(p for folder in FOLDERS for stem in READY
+                 for p in (ROOT / folder).glob(f"{stem}*.ipynb"))
 STYLE = re.compile(r"^[^*]+?\. (?:19|20)\d\d(?: \([^)]*\))?\. \*")  # "A. B. Author, C. Author. 2017. *Title"
 
 
@@ -219,7 +221,7 @@ def test_every_bibliography_entry_is_cited_by_some_notebook():
     assert not uncited, f"REFERENCES.md lists works no notebook cites: {uncited}"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("0[0-7]_*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ROOT / "notebooks" / f"{stem}.ipynb" for stem in READY], ids=lambda p: p.name)
 def test_lecture_references_use_the_bibliography_style(path):
     bad = [e for e in references_section(path)[0] if not STYLE.match(e)]
     assert not bad, f"{path.name}: not in the 'Authors. Year. *Title.* Venue. <link>' style of REFERENCES.md: {bad}"
