@@ -50,7 +50,7 @@ SYLLABUS = (
     Lesson("07", "transfer_learning", "Transfer learning",
            "compare backbones and heads, freeze or fine-tune, meet domain shift", "7", ready=True),
     Lesson("08", "deployment", "On-device deployment",
-           "TFLite float/int8, ONNX, size and latency budgets", "5", ready=True),
+           "TFLite float/int8, ONNX, size and latency budgets", "4", ready=True),
 )
 
 
