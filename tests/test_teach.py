@@ -155,3 +155,25 @@ def test_the_plan_is_checked():
     for bad in (dict(epochs=0), dict(lr=0.0), dict(repeat=-1), dict(weight_decay=float("nan"))):
         with pytest.raises(ValueError, match="plan"):
             _check_plan(TeachPlan(**bad))
+
+
+def test_the_widget_in_capture_mode_saves_what_the_browser_sends(tmp_path):
+    pytest.importorskip("anywidget")
+    from course_utils.deploy.camera_widget import capture_widget
+
+    w = capture_widget(tmp_path / "mine", size=SIZE, count=3, interval_ms=10)
+    assert (w.mode, w.classes, w.count, w.interval_ms) == ("capture", list(CLASSES), 3, 10)
+    rgba = memoryview(np.zeros(SIZE * SIZE * 4, np.uint8).tobytes())
+    for i in range(3):
+        out = w.handle({"type": "capture", "label": "rock", "shot": i}, [rgba])
+    assert out["ok"] and out["saved"] == 3 and out["counts"] == {"paper": 0, "rock": 3, "scissors": 0}
+    assert "rock 3/3" in w.result["message"]
+    bad = w.handle({"type": "capture", "label": "lizard"}, [rgba])
+    assert not bad["ok"] and "unknown label" in bad["message"]
+    short = w.handle({"type": "capture", "label": "paper"}, [memoryview(b"\0" * 10)])
+    assert not short["ok"] and "RGBA bytes" in short["message"]
+    ended = w.handle({"type": "camera", "state": "ended"}, [])
+    assert "the camera stopped" in ended["message"] and "Upload photos" in ended["message"]
+    assert load_folder(tmp_path / "mine", size=SIZE, classes=["rock"])[0].shape == (3, SIZE, SIZE, 3)
+    with pytest.raises(ValueError, match="count"):
+        capture_widget(tmp_path / "x", count=0)

@@ -88,9 +88,7 @@ def _png(image: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def camera_widget(classify: Classifier, size: int, seed: int = 0, opponent=None, countdown_ms: int = 600):
-    """The widget: ``display(camera_widget(runner, size=48))``. Its ``game`` attribute is the :class:`CameraGame`;
-    ``result`` (a synced dict) is the last thing it showed. ``countdown_ms``: each word of the countdown."""
+def _widget_class():
     import anywidget
     import traitlets
 
@@ -101,27 +99,56 @@ def camera_widget(classify: Classifier, size: int, seed: int = 0, opponent=None,
         _css = traitlets.Unicode(CSS).tag(sync=True)
         size = traitlets.Int(48).tag(sync=True)
         countdown_ms = traitlets.Int(600).tag(sync=True)
+        mode = traitlets.Unicode("game").tag(sync=True)          # "game" or "capture"
+        classes = traitlets.List(traitlets.Unicode(), []).tag(sync=True)
+        count = traitlets.Int(20).tag(sync=True)                 # capture: frames to record per click
+        interval_ms = traitlets.Int(100).tag(sync=True)          # capture: time between frames
         result = traitlets.Dict({}).tag(sync=True)
 
         def handle(self, content: dict, buffers) -> dict:
             kind = content.get("type") if isinstance(content, dict) else None
             if kind == "frame" and buffers:
                 out = self.game.frame(buffers[0])
+            elif kind == "capture" and buffers:
+                out = self.game.frame(content.get("label"), bytes(buffers[0]))
             elif kind == "generated":
                 out = self.game.generated()
             elif kind == "camera":
-                out = self.game.camera_problem(str(content.get("state")), str(content.get("detail", "")))
+                state = str(content.get("state"))
+                reason = REASONS.get(state, f"the camera could not start ({content.get('detail') or state})")
+                out = (self.game.camera_problem(state, reason) if self.mode == "capture"
+                       else self.game.camera_problem(state, str(content.get("detail", ""))))
             else:
                 out = self.game._problem(f"unexpected message from the browser: {content!r}")
             out["shot"] = content.get("shot") if isinstance(content, dict) else None
             self.result = out
             return out
 
+    return CameraWidget
+
+
+def camera_widget(classify: Classifier, size: int, seed: int = 0, opponent=None, countdown_ms: int = 600):
+    """The widget: ``display(camera_widget(runner, size=48))``. Its ``game`` attribute is the :class:`CameraGame`;
+    ``result`` (a synced dict) is the last thing it showed. ``countdown_ms``: each word of the countdown."""
     game = CameraGame(classify, size, seed=seed, opponent=opponent)   # checks size first
-    widget = CameraWidget(size=game.size, countdown_ms=int(countdown_ms))
+    widget = _widget_class()(size=game.size, countdown_ms=int(countdown_ms))
     widget.game = game
     widget.on_msg(lambda w, content, buffers: w.handle(content, buffers))
     return widget
 
 
-__all__ = ["REASONS", "CameraGame", "camera_widget"]
+def capture_widget(root, size: int = 48, count: int = 20, classes=None, interval_ms: int = 100):
+    """The same widget in capture mode: pick a gesture, press "Record", and ``count`` frames of the camera, one
+    every ``interval_ms``, are saved as ``root/<gesture>/NNNN.png`` (:class:`.capture.CaptureSession`), with the
+    progress shown. Its ``game`` attribute is the session; ``result`` the last answer."""
+    from .capture import CaptureSession
+
+    session = CaptureSession(root, size=size, count=count, classes=classes)
+    widget = _widget_class()(size=session.size, mode="capture", classes=list(session.folder.classes),
+                             count=session.target, interval_ms=int(interval_ms))
+    widget.game = session
+    widget.on_msg(lambda w, content, buffers: w.handle(content, buffers))
+    return widget
+
+
+__all__ = ["REASONS", "CameraGame", "camera_widget", "capture_widget"]

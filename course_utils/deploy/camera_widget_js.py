@@ -30,6 +30,19 @@ function render({ model, el }) {
     </div>`;
   el.appendChild(root);
   const $ = (s) => root.querySelector(s);
+  const capture = model.get("mode") === "capture";
+  if (capture) {   // teach it your hand: a gesture, a count, progress; each frame is saved by the kernel
+    const classes = model.get("classes");
+    $(".course-camera-buttons").innerHTML = `
+      <button class="start">Start the camera</button>
+      <select class="label">${classes.map((c) => `<option value="${c}">${c}</option>`).join("")}</select>
+      <input class="count" type="number" min="1" max="500" value="${model.get("count")}" style="width:4rem">
+      <button class="record" disabled>Record</button>
+      <label>Upload <input class="upload" type="file" accept="image/*" multiple></label>
+      <progress class="progress" max="${model.get("count")}" value="0"></progress>`;
+    $(".message").textContent = "Start the camera, pick a gesture, show it, and press Record.";
+    root.dataset.recording = "idle";
+  }
   const video = $("video"), canvas = document.createElement("canvas");
   canvas.width = canvas.height = size;
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
@@ -41,14 +54,33 @@ function render({ model, el }) {
     root.dataset.camera = state;
     send({ type: "camera", state, detail, shot: ++shot });
   };
-  const stop = () => { if (stream) stream.getTracks().forEach((t) => t.stop()); stream = null; $(".play").disabled = true; };
+  const button = () => $(capture ? ".record" : ".play");
+  const stop = () => { if (stream) stream.getTracks().forEach((t) => t.stop()); stream = null; button().disabled = true; };
 
   function sendSquare(source, width, height, kind) {
     const side = Math.min(width, height);
     ctx.drawImage(source, (width - side) / 2, (height - side) / 2, side, side, 0, 0, size, size);
     const rgba = ctx.getImageData(0, 0, size, size).data;
     sentAt = performance.now();
-    send({ type: "frame", source: kind, shot: ++shot }, [rgba.buffer]);
+    const content = capture ? { type: "capture", label: $(".label").value } : { type: "frame" };
+    send({ ...content, source: kind, shot: ++shot }, [rgba.buffer]);
+  }
+
+  async function record() {
+    const n = Math.max(1, Math.min(500, parseInt($(".count").value, 10) || model.get("count")));
+    $(".record").disabled = true;
+    root.dataset.recording = "recording";
+    $(".progress").max = n;
+    $(".progress").value = 0;
+    for (let i = 0; i < n && stream; i++) {
+      if (video.videoWidth) sendSquare(video, video.videoWidth, video.videoHeight, "camera");
+      $(".progress").value = i + 1;
+      $(".course-camera-count").textContent = `${i + 1}/${n}`;
+      await new Promise((r) => setTimeout(r, model.get("interval_ms")));
+    }
+    $(".course-camera-count").textContent = "";
+    root.dataset.recording = "done";
+    $(".record").disabled = !stream;
   }
 
   async function start() {
@@ -67,7 +99,7 @@ function render({ model, el }) {
     video.srcObject = stream;
     await video.play();
     root.dataset.camera = "running";
-    $(".play").disabled = false;
+    button().disabled = false;
   }
 
   async function play() {
@@ -92,7 +124,13 @@ function render({ model, el }) {
     const r = model.get("result") || {};
     if (!r.message) return;
     const roundTrip = sentAt ? ` · frame to answer ${(performance.now() - sentAt).toFixed(0)} ms` : "";
-    $(".message").textContent = r.message + (r.ok && sentAt ? roundTrip : "");
+    $(".message").textContent = r.message + (r.ok && sentAt && !capture ? roundTrip : "");
+    if (capture) {
+      root.dataset.counts = JSON.stringify(r.counts || {});
+      $(".score").textContent = Object.entries(r.counts || {}).map(([c, k]) => `${c}: ${k}`).join(" · ");
+      sentAt = 0;
+      return;
+    }
     $(".score").textContent = r.score ?? "";
     if (r.crop) $(".crop").src = r.crop;
     if (r.history) $(".history").innerHTML = r.history.map((h) => `<li>${h}</li>`).join("");
@@ -101,9 +139,14 @@ function render({ model, el }) {
   }
 
   $(".start").addEventListener("click", start);
-  $(".play").addEventListener("click", play);
-  $(".generated").addEventListener("click", () => send({ type: "generated", shot: ++shot }));
-  $(".upload").addEventListener("change", (e) => e.target.files[0] && upload(e.target.files[0]));
+  if (capture) {
+    $(".record").addEventListener("click", record);
+    $(".upload").addEventListener("change", (e) => [...e.target.files].forEach(upload));
+  } else {
+    $(".play").addEventListener("click", play);
+    $(".generated").addEventListener("click", () => send({ type: "generated", shot: ++shot }));
+    $(".upload").addEventListener("change", (e) => e.target.files[0] && upload(e.target.files[0]));
+  }
   model.on("change:result", show);
   show();
   return () => stop();

@@ -104,4 +104,32 @@ def save_frames(root: str | os.PathLike, frames: np.ndarray, labels, classes=Non
     return capture.counts()
 
 
-__all__ = ["CaptureFolder", "save_frames"]
+
+
+
+class CaptureSession:
+    """The kernel's half of the camera widget in capture mode: each frame the browser sends for a label is saved
+    in a :class:`CaptureFolder`; the answer says how many of ``count`` frames that label now has. Problems
+    (an unknown label, a frame of the wrong shape, a camera that fails) are messages, never tracebacks."""
+
+    def __init__(self, root: str | os.PathLike, size: int = 48, count: int = 20, classes=None):
+        self.folder = CaptureFolder(root, classes, size)
+        self.size, self.target = self.folder.size, check_count(count, "count")
+
+    def frame(self, label, pixels) -> dict:
+        try:
+            path = self.folder.add(label, pixels)
+        except (ValueError, OSError) as err:
+            return self._problem(str(err))
+        saved = self.folder.count(label)
+        return {"ok": True, "label": label, "saved": saved, "target": self.target, "counts": self.folder.counts(),
+                "message": f"saved {label} {saved}/{self.target} ({path.name})"}
+
+    def camera_problem(self, kind: str, reason: str) -> dict:
+        """What the widget says when the camera fails (``reason``: :data:`.camera_widget.REASONS`' text)."""
+        return self._problem(f"{reason}. Upload photos of your hand instead, one gesture at a time.", camera=kind)
+
+    def _problem(self, message: str, camera: str | None = None) -> dict:
+        return {"ok": False, "message": f"⚠️ {message}", "camera": camera, "counts": self.folder.counts(),
+                "target": self.target}
+__all__ = ["CaptureFolder", "CaptureSession", "save_frames"]
