@@ -9,7 +9,7 @@ from course_utils.cost import published as P
 
 TABLES = ["TFSLIM_MOBILENET_V1_2017", "TFSLIM_MOBILENET_V1_2018", "TFSLIM_MOBILENET_V2",
           "MOBILENET_V1_PAPER_TOP1", "MOBILENET_V2_PAPER_1_4", "SHUFFLENET_V1_COMPLEXITY",
-          "SHUFFLENET_V1_TOP1_ERROR"]
+          "SHUFFLENET_V1_TOP1_ERROR", "MOBILENET_V2_TABLE3"]
 PERMALINK = re.compile(r"https://github\.com/[\w-]+/[\w-]+/blob/[0-9a-f]{40}/|https://arxiv\.org/abs/\d{4}\.\d{4,5}$")
 
 
@@ -51,3 +51,11 @@ def test_mobilenet_v1_table_macs_reproduce_where_the_lesson_says():
         ours = round(cost.mobilenet_v1_table(alpha, res).macs / 1e6)
         explained = alpha == 0.75 or (alpha, res) in {(0.5, 224), (0.25, 192)}  # lesson 04 section 5
         assert (ours == macs_m) != explained, (alpha, res, ours, macs_m)
+
+
+def test_table3_as_printed_in_arxiv_v4():
+    t = P.MOBILENET_V2_TABLE3
+    assert t["MobileNet v2 1.0"][112] == (16, 400) and t["MobileNet v1 1.0"][7] == (1024, 199)
+    assert t["ShuffleNet 2x (g = 3)"][28] == (400, 600)
+    assert P.MOBILENET_V2_TABLE3_MAX == {"MobileNet v1 1.0": 1600, "MobileNet v2 1.0": 400, "ShuffleNet 2x (g = 3)": 600}
+    assert "v4" in P.SOURCES["MOBILENET_V2_TABLE3"].note

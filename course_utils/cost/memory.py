@@ -78,4 +78,48 @@ def peak_memory(table: CostTable, group: Callable[[str], str] | None = None) -> 
     return max(memory_steps(table, group), key=lambda s: s.entries)
 
 
-__all__ = ["COUNTED", "MemoryStep", "entries", "memory_steps", "mobilenet_v2_block", "peak_memory"]
+def first_layer_trick(group: Callable[[str], str], first: str, into: str) -> Callable[[str], str]:
+    """``group`` with layer ``first`` streamed into step ``into``: the paper's first-layer trick
+    (Table 3's caption, Sec. 5.1), so the stem's output is never held whole."""
+    return lambda name: into if name == first else group(name)
+
+
+def shufflenet_unit(name: str) -> str:
+    """The ShuffleNet unit a layer belongs to ("unit7"), or the layer's own name: a ``group``."""
+    m = re.match(r"(unit\d+)_", name)
+    return m.group(1) if m else name
+
+
+def kb16(shape: tuple[int, ...]) -> float:
+    """Kilobytes (1,000 bytes) of a tensor of ``shape`` at 16 bits an entry: Table 3's unit."""
+    return entries(shape) * 2 / 1000
+
+
+def table3_rows(table: CostTable, group: Callable[[str], str] | None = None) -> dict[int, tuple[int, float]]:
+    """Table 3's rule, row by row: ``{spatial size: (channels, Kb at 16 bits)}`` of the largest tensor
+    materialised at each resolution, largest size first.
+
+    A tensor is materialised when it is the output of a step of :func:`memory_steps` (with ``group``,
+    a step's inner tensors are streamed); a vector (an FC layer's input or output) counts as 1x1.
+    The network's input image is not counted.
+    """
+    rows = [r for r in table.rows if r.kind in COUNTED]
+    if not rows:
+        raise ValueError("the table has no conv or fc rows to count")
+    shapes = []
+    for i, r in enumerate(rows):
+        last_of_step = i + 1 == len(rows) or not group or group(rows[i + 1].name) != group(r.name)
+        if last_of_step:
+            shapes.append(tuple(r.out_shape))
+        if r.kind == "fc":
+            shapes.append(tuple(r.in_shape))
+    best: dict[int, tuple[int, float]] = {}
+    for shape in shapes:
+        size, channels = (1, shape[-1]) if len(shape) == 1 else (shape[-2], shape[-1])
+        if size not in best or channels > best[size][0]:
+            best[size] = (channels, kb16((size, size, channels)))
+    return dict(sorted(best.items(), reverse=True))
+
+
+__all__ = ["COUNTED", "MemoryStep", "entries", "first_layer_trick", "kb16", "memory_steps", "mobilenet_v2_block",
+           "peak_memory", "shufflenet_unit", "table3_rows"]

@@ -43,6 +43,10 @@ SOURCES = {
         "Howard et al. 2017, Tables 6 and 7", "https://arxiv.org/abs/1704.04861", "2017-04-17"),
     "MOBILENET_V2_PAPER_1_4": Source(
         "Sandler et al. 2018, Table 4", "https://arxiv.org/abs/1801.04381", "2018-01-13"),
+    "MOBILENET_V2_TABLE3": Source(
+        "Sandler et al. 2018, Table 3", "https://arxiv.org/abs/1801.04381", "2019-03-21",
+        "arXiv v4; caption: max channels/memory (Kb) materialised per resolution, 16-bit floats, "
+        "first-layer trick for MobileNetV2 and ShuffleNet (2x, g = 3)"),
     "SHUFFLENET_V1_COMPLEXITY": Source(
         "Zhang et al. 2017, Table 1", "https://arxiv.org/abs/1707.01083", "2017-07-04"),
     "SHUFFLENET_V1_TOP1_ERROR": Source(
@@ -107,6 +111,16 @@ TFSLIM_MOBILENET_V2 = {
 # Sandler et al. (2018), MobileNetV2, arXiv:1801.04381, Table 4: MobileNetV2 (1.4).
 MOBILENET_V2_PAPER_1_4 = {"params_M": 6.9, "macs_M": 585, "top1": 74.7}
 
+# Sandler et al. (2018), arXiv:1801.04381v4, Table 3: network -> {spatial size: (channels, Kb)}
+# as printed (7x7 of v1 reads 199; 28x28 of ShuffleNet reads "600K"), and the "max" row in Kb.
+MOBILENET_V2_TABLE3 = {
+    "MobileNet v1 1.0": {112: (64, 1600), 56: (128, 800), 28: (256, 400), 14: (512, 200), 7: (1024, 199), 1: (1024, 2)},
+    "MobileNet v2 1.0": {112: (16, 400), 56: (32, 200), 28: (64, 100), 14: (160, 62), 7: (320, 32), 1: (1280, 2)},
+    "ShuffleNet 2x (g = 3)": {112: (32, 800), 56: (48, 300), 28: (400, 600), 14: (800, 310), 7: (1600, 156),
+                              1: (1600, 3)},
+}
+MOBILENET_V2_TABLE3_MAX = {"MobileNet v1 1.0": 1600, "MobileNet v2 1.0": 400, "ShuffleNet 2x (g = 3)": 600}
+
 # Zhang et al. (2017), ShuffleNet, arXiv:1707.01083, Table 1: complexity (MFLOPs, which the paper
 # defines as multiply-adds) of ShuffleNet 1x at 224 for g = 1, 2, 3, 4, 8.
 SHUFFLENET_V1_COMPLEXITY = {1: 143, 2: 140, 3: 137, 4: 133, 8: 137}
@@ -119,6 +133,6 @@ def label(table: str) -> str:
     return f"published ({SOURCES[table].cite})"
 
 
-__all__ = ["MOBILENET_V1_PAPER_TOP1", "MOBILENET_V2_PAPER_1_4", "SHUFFLENET_V1_COMPLEXITY",
+__all__ = ["MOBILENET_V1_PAPER_TOP1", "MOBILENET_V2_PAPER_1_4", "MOBILENET_V2_TABLE3", "MOBILENET_V2_TABLE3_MAX", "SHUFFLENET_V1_COMPLEXITY",
            "SHUFFLENET_V1_TOP1_ERROR", "SOURCES", "Source", "TFSLIM_MOBILENET_V1_2017",
            "TFSLIM_MOBILENET_V1_2018", "TFSLIM_MOBILENET_V2", "label"]
