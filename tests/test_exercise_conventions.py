@@ -379,8 +379,11 @@ EXERCISES = ROOT / "exercises"
 REFERENCES = {
     "01": {"mine_hard_negatives", "nms", "non_max_suppression"},
     "02": {"Cascade", "best_stump", "reweight"},   # AdaBoost (the whole booster) trains the cascade of ex 5-6
+    "03": {"DepthwiseSeparable"},   # ex 3's block
+    "04": {"depthwise_separable_block"},   # ex 2's block
     "05": {"make_divisible", "mobilenet_v2_blocks", "mobilenet_v2_last_channels", "block_cost", "channel_shuffle"},
     "06": {"normalize", "random_erasing", "random_resized_crop"},
+    "08": {"model_bytes"},   # ex 1's int8 size, one call away
 }
 CODE_IN_HINT = re.compile(r"(\w\(|\.\w+\(|//|\*\*|\bnp\.|\blambda\b|\w\[[^\]]*\]|\breturn\b|[+\-*/]=|\w=\w|"
                           r"\bfor\s+\w+\s+in\b)")
