@@ -38,6 +38,36 @@ def relative_error(x: np.ndarray, x_back: np.ndarray) -> float:
     return float(np.mean(np.sum((x - x_back @ A) ** 2, axis=1)) / np.mean(np.sum(x**2, axis=1)))
 
 
+def decoder_error(x: np.ndarray, n: int, rng: np.random.Generator,
+                  activation: Callable[[np.ndarray], np.ndarray] | None = None, k: int = 2) -> float:
+    """Information left after a *non-linear* decoder: k-nearest-neighbour regression from
+    y = activation(T x) back to x, trained on the even points of ``x`` and tested on the odd ones.
+
+    Relative squared error as in :func:`relative_error` (0: every held-out point recovered from its
+    neighbours in y; large: points that y collapses together, or that y sends next to far-away points).
+    """
+    if n < 1:
+        raise ValueError(f"n must be a positive number of dimensions, got {n!r}")
+    if k < 1:
+        raise ValueError(f"k must be a positive number of neighbours, got {k!r}")
+    act = (lambda z: np.maximum(z, 0.0)) if activation is None else activation
+    T = rng.standard_normal((n, x.shape[1]))
+    x_tr, x_te = x[::2], x[1::2]
+    y_tr, y_te = act(x_tr @ T.T), act(x_te @ T.T)
+    d = np.sum((y_te[:, None, :] - y_tr[None, :, :]) ** 2, axis=-1)
+    pred = x_tr[np.argsort(d, axis=1, kind="stable")[:, :k]].mean(axis=1)
+    return float(np.mean(np.sum((x_te - pred) ** 2, axis=1)) / np.mean(np.sum(x_te**2, axis=1)))
+
+
+def decoder_errors(dims: Iterable[int] = (2, 3, 5, 15, 30), trials: int = 20, seed: int = 0,
+                   activation: Callable[[np.ndarray], np.ndarray] | None = None,
+                   points: int = 800) -> dict[int, np.ndarray]:
+    """``{n: errors}``: :func:`decoder_error` for ``trials`` random T per n (rng ``[seed, n, i]``)."""
+    x = spiral(points)
+    return {n: np.array([decoder_error(x, n, np.random.default_rng([seed, n, i]), activation)
+                         for i in range(trials)]) for n in dims}
+
+
 def reconstruction_errors(dims: Iterable[int] = (2, 3, 5, 15, 30), trials: int = 20, seed: int = 0,
                           activation: Callable[[np.ndarray], np.ndarray] | None = None) -> dict[int, np.ndarray]:
     """``{n: errors}``: :func:`relative_error` for ``trials`` random T per embedding size n.
@@ -49,4 +79,4 @@ def reconstruction_errors(dims: Iterable[int] = (2, 3, 5, 15, 30), trials: int =
                          for i in range(trials)]) for n in dims}
 
 
-__all__ = ["reconstruction_errors", "relative_error", "relu_roundtrip", "spiral"]
+__all__ = ["decoder_error", "decoder_errors", "reconstruction_errors", "relative_error", "relu_roundtrip", "spiral"]
