@@ -51,6 +51,8 @@ SYLLABUS = (
            "compare backbones and heads, freeze or fine-tune, meet domain shift", "7", ready=True),
     Lesson("08", "deployment", "On-device deployment",
            "TFLite float/int8, ONNX, size and latency budgets", "4", ready=True),
+    Lesson("09", "detection", "Small and fast detection",
+           "train a small SSDLite and race it against HOG + SVM on hand scenes", "10.5", ready=True),
 )
 
 
