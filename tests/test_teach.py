@@ -167,7 +167,7 @@ def test_the_widget_in_capture_mode_saves_what_the_browser_sends(tmp_path):
     for i in range(3):
         out = w.handle({"type": "capture", "label": "rock", "shot": i}, [rgba])
     assert out["ok"] and out["saved"] == 3 and out["counts"] == {"paper": 0, "rock": 3, "scissors": 0}
-    assert "rock 3/3" in w.result["message"]
+    assert "rock: 3 frames" in w.result["message"]
     bad = w.handle({"type": "capture", "label": "lizard"}, [rgba])
     assert not bad["ok"] and "unknown label" in bad["message"]
     short = w.handle({"type": "capture", "label": "paper"}, [memoryview(b"\0" * 10)])

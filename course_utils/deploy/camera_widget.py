@@ -110,7 +110,7 @@ def _widget_class():
             if kind == "frame" and buffers:
                 out = self.game.frame(buffers[0])
             elif kind == "capture" and buffers:
-                out = self.game.frame(content.get("label"), bytes(buffers[0]))
+                out = self.game.frame(content.get("label"), bytes(buffers[0]), content.get("target"))
             elif kind == "generated":
                 out = self.game.generated()
             elif kind == "camera":

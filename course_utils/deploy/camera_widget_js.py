@@ -62,7 +62,7 @@ function render({ model, el }) {
     ctx.drawImage(source, (width - side) / 2, (height - side) / 2, side, side, 0, 0, size, size);
     const rgba = ctx.getImageData(0, 0, size, size).data;
     sentAt = performance.now();
-    const content = capture ? { type: "capture", label: $(".label").value } : { type: "frame" };
+    const content = capture ? { type: "capture", label: $(".label").value, target: parseInt($(".progress").max, 10) } : { type: "frame" };
     send({ ...content, source: kind, shot: ++shot }, [rgba.buffer]);
   }
 

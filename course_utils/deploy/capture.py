@@ -116,14 +116,16 @@ class CaptureSession:
         self.folder = CaptureFolder(root, classes, size)
         self.size, self.target = self.folder.size, check_count(count, "count")
 
-    def frame(self, label, pixels) -> dict:
+    def frame(self, label, pixels, target=None) -> dict:
+        """Save one frame of ``label``; ``target``: the frames this recording asked for (default ``count``)."""
+        target = target if isinstance(target, int) and not isinstance(target, bool) and target > 0 else self.target
         try:
             path = self.folder.add(label, pixels)
         except (ValueError, OSError) as err:
             return self._problem(str(err))
         saved = self.folder.count(label)
-        return {"ok": True, "label": label, "saved": saved, "target": self.target, "counts": self.folder.counts(),
-                "message": f"saved {label} {saved}/{self.target} ({path.name})"}
+        return {"ok": True, "label": label, "saved": saved, "target": target, "counts": self.folder.counts(),
+                "message": f"saved {label}: {saved} frames in the folder, this recording asked for {target} ({path.name})"}
 
     def camera_problem(self, kind: str, reason: str) -> dict:
         """What the widget says when the camera fails (``reason``: :data:`.camera_widget.REASONS`' text)."""

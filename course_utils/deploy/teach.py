@@ -93,7 +93,11 @@ def teach(model, x_own, y_own, x_generated, y_generated, *, plan: TeachPlan = TE
     labels = torch.as_tensor(np.concatenate([np.repeat(y_own, plan.repeat), y_generated]))
     steps = plan.epochs * -(-len(labels) // plan.batch)
     opt = torch.optim.AdamW(model.parameters(), lr=plan.lr, weight_decay=plan.weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=plan.lr, total_steps=steps, pct_start=0.2)
+    if steps >= 4:   # one-cycle needs a warm-up step and a decay step
+        schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=plan.lr, total_steps=steps,
+                                                       pct_start=min(0.5, max(0.2, 2 / steps)))
+    else:
+        schedule = torch.optim.lr_scheduler.ConstantLR(opt, factor=1.0)
     gen = torch.Generator().manual_seed(seed)
     model.train()
     for _ in range(plan.epochs):
