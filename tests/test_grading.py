@@ -43,6 +43,7 @@ PLANTED = {
     "06": ("ex3-solution", "return (y0, width - 1 - x1, y1, width - 1 - x0)", "return (y0, x0, y1, x1)"),
     "07": ("ex5-solution", "np.fill_diagonal(off, -1)", "off[0, 0] = -1"),
     "08": ("ex4-solution", "lo, hi = min(lo, 0.0), max(hi, 0.0)", "lo, hi = lo, hi"),
+    "09": ("ex1-solution", "w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))", "w = min(a[2], b[2]) - max(a[0], b[0])"),
 }
 STUDENTS = ("right", "wrong", "stub")
 EXCHANGE_TESTED = "00"   # this notebook goes through fetch / submit / collect; the others skip the exchange
