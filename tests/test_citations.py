@@ -230,3 +230,23 @@ def test_lecture_references_use_the_bibliography_style(path):
 def test_bibliography_entries_use_one_style():
     bad = [b for b in _bibliography() if not STYLE.match(b)]
     assert not bad, bad
+
+
+# Solutions and exercises list their references in the same style (issue 29: lecture and exercise 02
+# cited Crow in two styles). 03 and 04 still use the old author-first style until their notebooks,
+# being reworked elsewhere, are converted; they are expected failures, not skipped.
+STYLE_PENDING = {"03_conv_cost", "04_mobilenet_v1"}
+
+
+_EXERCISE_PATHS = [
+    pytest.param(p, id=f"{p.parent.name}/{p.name}",
+                 marks=[pytest.mark.xfail(reason="references not yet in REFERENCES.md's style")]
+                 if any(p.name.startswith(stem) for stem in STYLE_PENDING) else [])
+    for p in CHECKED if p.parent.name != "notebooks"]
+
+
+@pytest.mark.parametrize("path", _EXERCISE_PATHS)
+def test_exercise_references_use_the_bibliography_style(path):
+    entries, _ = _exercise_references(path)
+    bad = [e for e in entries if not STYLE.match(e)]
+    assert not bad, f"{path.name}: not in the 'Authors. Year. *Title.* Venue. <link>' style of REFERENCES.md: {bad}"
