@@ -7,7 +7,7 @@ import pytest
 
 from course_utils.cost import published as P
 
-TABLES = ["TFSLIM_MOBILENET_V1_2017", "TFSLIM_MOBILENET_V1_2018", "TFSLIM_MOBILENET_V2",
+TABLES = ["TFSLIM_MOBILENET_V1_2017", "TFSLIM_MOBILENET_V1_2018", "TFSLIM_MOBILENET_V1_2018_QUANT", "TFSLIM_MOBILENET_V2",
           "MOBILENET_V1_PAPER_TOP1", "MOBILENET_V2_PAPER_1_4", "SHUFFLENET_V1_COMPLEXITY",
           "SHUFFLENET_V1_TOP1_ERROR", "MOBILENET_V2_TABLE3"]
 PERMALINK = re.compile(r"https://github\.com/[\w-]+/[\w-]+/blob/[0-9a-f]{40}/|https://arxiv\.org/abs/\d{4}\.\d{4,5}$")
@@ -37,6 +37,15 @@ def test_the_two_tf_slim_v1_revisions():
     assert old[(0.25, 128)][2] == 41.3 and new[(0.25, 128)][2] == 41.5
     # every top-1 changed except 0.75@224 (68.4 in both)
     assert {k for k in old if old[k][2] == new[k][2]} == {(0.75, 224)}
+
+
+def test_the_quantised_2018_checkpoints_beside_the_float_ones():
+    q, f = P.TFSLIM_MOBILENET_V1_2018_QUANT, P.TFSLIM_MOBILENET_V1_2018
+    assert set(q) == set(f) and all(q[k][:2] == f[k][:2] for k in q)   # the same networks
+    assert q[(1.0, 224)][2:] == (69.7, 89.5) and q[(0.25, 128)][2:] == (39.9, 65.8)
+    drops = {k: round(f[k][2] - q[k][2], 1) for k in q}
+    # quantization-aware training costs 0.5-2.3 points of top-1, never gains
+    assert min(drops.values()) == 0.5 and max(drops.values()) == 2.3 and drops[(1.0, 224)] == 1.2
 
 
 def test_the_paper_and_the_2017_checkpoints_differ_slightly():

@@ -35,6 +35,10 @@ SOURCES = {
         "TF-slim MobileNet v1 README, 2018-02-22 checkpoints",
         f"{_SLIM}/10cf1c0adfc8a7adaa476bf4ebb7e6c576526a5f/research/slim/nets/mobilenet_v1.md", "2018-02-22",
         "float rows of the table the README shows since 2018 (quantised rows revised 2018-08-02, not used)"),
+    "TFSLIM_MOBILENET_V1_2018_QUANT": Source(
+        "TF-slim MobileNet v1 README, 2018-02-22 quantised checkpoints",
+        f"{_SLIM}/02c04f49a188ba9a515100a3375a6359f3fffef1/research/slim/nets/mobilenet_v1.md", "2018-02-22",
+        "the *_quant rows: quantization-aware training (fake-quantised graphs) converted to 8-bit TFLite files"),
     "TFSLIM_MOBILENET_V2": Source(
         "TF-slim MobileNet v2 README",
         f"{_SLIM}/60c28f91c1a69098fa8d69e4430705981fc4e132/research/slim/nets/mobilenet/README.md", "2018",
@@ -74,6 +78,18 @@ TFSLIM_MOBILENET_V1_2018 = {
     (0.5, 160): (77, 1.34, 59.1, 81.9), (0.5, 128): (49, 1.34, 56.3, 79.4),
     (0.25, 224): (41, 0.47, 49.8, 74.2), (0.25, 192): (34, 0.47, 47.7, 72.3),
     (0.25, 160): (21, 0.47, 45.5, 70.3), (0.25, 128): (14, 0.47, 41.5, 66.3),
+}
+# ... and its quantised rows (mobilenet_v1_<alpha>_<res>_quant, quantization-aware training, 8-bit TFLite):
+# (alpha, resolution) -> (million MACs, million parameters, top-1 %, top-5 %).
+TFSLIM_MOBILENET_V1_2018_QUANT = {
+    (1.0, 224): (569, 4.24, 69.7, 89.5), (1.0, 192): (418, 4.24, 69.0, 88.9),
+    (1.0, 160): (291, 4.24, 67.3, 87.7), (1.0, 128): (186, 4.24, 64.0, 85.5),
+    (0.75, 224): (317, 2.59, 67.9, 88.1), (0.75, 192): (233, 2.59, 66.2, 87.1),
+    (0.75, 160): (162, 2.59, 63.9, 85.5), (0.75, 128): (104, 2.59, 59.8, 82.8),
+    (0.5, 224): (150, 1.34, 62.2, 84.5), (0.5, 192): (110, 1.34, 60.4, 83.2),
+    (0.5, 160): (77, 1.34, 57.7, 81.3), (0.5, 128): (49, 1.34, 54.9, 78.9),
+    (0.25, 224): (41, 0.47, 48.2, 73.8), (0.25, 192): (34, 0.47, 45.8, 71.9),
+    (0.25, 160): (21, 0.47, 43.5, 69.1), (0.25, 128): (14, 0.47, 39.9, 65.8),
 }
 
 # Howard et al. (2017), arXiv:1704.04861: top-1 % of the paper's own runs, Table 6 (alpha at 224)
@@ -135,4 +151,4 @@ def label(table: str) -> str:
 
 __all__ = ["MOBILENET_V1_PAPER_TOP1", "MOBILENET_V2_PAPER_1_4", "MOBILENET_V2_TABLE3", "MOBILENET_V2_TABLE3_MAX", "SHUFFLENET_V1_COMPLEXITY",
            "SHUFFLENET_V1_TOP1_ERROR", "SOURCES", "Source", "TFSLIM_MOBILENET_V1_2017",
-           "TFSLIM_MOBILENET_V1_2018", "TFSLIM_MOBILENET_V2", "label"]
+           "TFSLIM_MOBILENET_V1_2018", "TFSLIM_MOBILENET_V1_2018_QUANT", "TFSLIM_MOBILENET_V2", "label"]
