@@ -379,8 +379,12 @@ EXERCISES = ROOT / "exercises"
 REFERENCES = {
     "01": {"mine_hard_negatives", "nms", "non_max_suppression"},
     "02": {"Cascade", "best_stump", "reweight"},   # AdaBoost (the whole booster) trains the cascade of ex 5-6
-    "03": {"DepthwiseSeparable"},   # ex 3's block
-    "04": {"depthwise_separable_block"},   # ex 2's block
+    # 03: ex 3's block; ex 1's (MACs, params) and ex 5's grouped 1x1 in one call (conv2d_cost, standard_conv_macs);
+    # ex 2's ratio (separable_ratio is its inverse); ex 4's profiler and ex 6's count (profile, count_macs)
+    "03": {"DepthwiseSeparable", "conv2d_cost", "standard_conv_macs", "separable_ratio", "profile", "count_macs"},
+    # 04: ex 2's block; ex 1, 3, 4 and 6 read off the course's table in one call (mobilenet_v1_table), and ex 3 is
+    # one count of the course's model away (count_macs, profile)
+    "04": {"depthwise_separable_block", "mobilenet_v1_table", "count_macs", "profile"},
     "05": {"make_divisible", "mobilenet_v2_blocks", "mobilenet_v2_last_channels", "block_cost", "channel_shuffle"},
     "06": {"normalize", "random_erasing", "random_resized_crop"},
     "08": {"model_bytes"},   # ex 1's int8 size, one call away
