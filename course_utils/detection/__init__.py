@@ -9,7 +9,9 @@
 * :mod:`.tables`  MobileNets Table 8 and MobileNetV2 Table 5 computed from built models;
 * :mod:`.train`   training and inference of a small SSDLite on :mod:`course_utils.data.scenes`;
 * :mod:`.evaluate` COCO mAP with pycocotools, and AP by hand to check it;
-* :mod:`.hog_baseline` lesson 01's HOG + linear SVM sliding window, retrained for hands.
+* :mod:`.hog_baseline` lesson 01's HOG + linear SVM sliding window, retrained for hands;
+* :mod:`.onnx_detect` the exported SSDLite through onnxruntime, and int8 against float;
+* :mod:`.crop`    what the detector buys the game: classify the crop of its box, against the whole frame.
 
 Importing this package imports neither PyTorch nor TensorFlow.
 """

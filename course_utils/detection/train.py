@@ -65,12 +65,17 @@ def build(config: Config = SMALL):
     return model, anchors
 
 
+def to_array(images) -> np.ndarray:
+    """uint8 (N, H, W, 3) -> float32 NumPy (N, 3, H, W) in [-1, 1] (the API's SSD preprocessing)."""
+    x = np.asarray(images, dtype=np.float32).transpose(0, 3, 1, 2) / 127.5 - 1.0
+    return np.ascontiguousarray(x)
+
+
 def to_tensor(images):
-    """uint8 (N, H, W, 3) -> float32 torch (N, 3, H, W) in [-1, 1] (the API's SSD preprocessing)."""
+    """:func:`to_array` as a torch tensor."""
     import torch
 
-    x = np.asarray(images, dtype=np.float32).transpose(0, 3, 1, 2) / 127.5 - 1.0
-    return torch.from_numpy(np.ascontiguousarray(x))
+    return torch.from_numpy(to_array(images))
 
 
 def encode_targets(scenes, anchors) -> tuple[np.ndarray, np.ndarray]:
