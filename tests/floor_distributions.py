@@ -88,8 +88,8 @@ def strategies(seed: int) -> dict[str, float]:
 
     (x, y, _), (xt, yt, _) = hands_all_backgrounds(90, 48, 0), hands_all_backgrounds(45, 48, 1000)
     idx = st.per_class_subset(y, 10, seed=seed)
-    frozen, _ = st.run_strategy("frozen", x[idx], y[idx], xt, yt, epochs=6, seed=seed)
-    scratch, _ = st.run_strategy("scratch", x[idx], y[idx], xt, yt, epochs=6, seed=seed)
+    frozen = st.run_strategy("frozen", x[idx], y[idx], xt, yt, steps=40, seed=seed).accuracy
+    scratch = st.run_strategy("scratch", x[idx], y[idx], xt, yt, steps=40, seed=seed).accuracy
     return {"frozen": frozen, "scratch": scratch, "frozen - scratch": frozen - scratch}
 
 

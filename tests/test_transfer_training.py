@@ -7,10 +7,14 @@ import pytest
 from course_utils.transfer import strategies
 from course_utils.transfer.classifier import hands_all_backgrounds
 
-# Measured on the 2-core machine (seed 0, deterministic) at lesson 07's 48 px, with lesson 07's
-# fast-mode data (90 training and 45 held-out hands per background): frozen 0.494 vs scratch 0.333
-# at 10 images per class (chance 0.333). At 96 px (the lesson's first resolution) frozen measured 0.567.
+# Measured on the 2-core machine at lesson 07's 48 px with lesson 07's fast-mode data (90 training
+# and 45 held-out hands per background), 10 images per class, 40 optimiser steps each, subset seeds
+# 0-4 (2026-12-06): frozen 0.539 / 0.600 / 0.644 (min / median / max), scratch 0.311-0.356,
+# frozen - scratch +0.206 / +0.283 / +0.289 (chance 0.333). Floors: frozen 0.45 (0.089 below the
+# minimum), frozen - scratch 0.12 (0.086 below the minimum).
 FROZEN_FLOOR = 0.45
+GAP_FLOOR = 0.12
+STEPS = 40
 
 
 def test_per_class_subset_is_balanced_seeded_and_checked():
@@ -23,8 +27,8 @@ def test_per_class_subset_is_balanced_seeded_and_checked():
         strategies.per_class_subset(labels, 6)
     with pytest.raises(ValueError, match="strategy must be one of"):
         strategies.run_strategy("linear_probe", None, None, None, None)
-    with pytest.raises(ValueError, match="skip takes"):
-        strategies.compare_strategies(None, labels, None, labels, skip=[(10, "linear_probe")])
+    with pytest.raises(ValueError, match="strategies must be among"):
+        strategies.compare_strategies(None, labels, None, labels, strategies=["linear_probe"])
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +41,11 @@ def small_hands():
 def test_transfer_beats_scratch_at_ten_images_per_class(frameworks, small_hands, sensitive):
     (x, y, _), (xt, yt, _) = small_hands
     idx = strategies.per_class_subset(y, 10, seed=0)
-    frozen, _ = strategies.run_strategy("frozen", x[idx], y[idx], xt, yt, epochs=6)
-    scratch, _ = strategies.run_strategy("scratch", x[idx], y[idx], xt, yt, epochs=6)
+    frozen = strategies.run_strategy("frozen", x[idx], y[idx], xt, yt, steps=STEPS).accuracy
+    scratch = strategies.run_strategy("scratch", x[idx], y[idx], xt, yt, steps=STEPS).accuracy
     sensitive("frozen", frozen), sensitive("frozen - scratch", frozen - scratch)
     assert frozen >= FROZEN_FLOOR
-    assert frozen - scratch >= 0.12   # measured +0.161
+    assert frozen - scratch >= GAP_FLOOR
 
 
 def test_head_trains_in_rounds_of_passes(frameworks):

@@ -69,6 +69,17 @@ def _check_args(n: int, size: int, background: str) -> None:
         raise ValueError(f"unknown background {background!r}; expected one of {BACKGROUNDS}")
 
 
+def _check_photos(photos) -> tuple[str, ...] | None:
+    """``None`` (every bundled photo) or a non-empty tuple of names from ``bundled.PHOTOS``."""
+    if photos is None:
+        return None
+    from .bundled import PHOTOS
+
+    if isinstance(photos, str) or not photos or any(p not in PHOTOS for p in photos):
+        raise ValueError(f"photos must be None or a non-empty sequence of names from {sorted(PHOTOS)}, got {photos!r}")
+    return tuple(photos)
+
+
 # ----------------------------------------------------------------------------- backgrounds
 @lru_cache(maxsize=None)
 def _bundled(kind: str, name: str) -> np.ndarray:
@@ -102,8 +113,8 @@ def _random_crop(src: np.ndarray, w: int, rng: np.random.Generator) -> np.ndarra
     return crop
 
 
-def _background(kind: str, w: int, rng: np.random.Generator) -> np.ndarray:
-    """A (w, w, 3) float32 background in [0, 255]."""
+def _background(kind: str, w: int, rng: np.random.Generator, photos: tuple[str, ...] | None = None) -> np.ndarray:
+    """A (w, w, 3) float32 background in [0, 255]; ``photos``: the photo names to draw from (default all)."""
     if kind == "plain":
         level = rng.uniform(195, 250)
         tint = rng.uniform(-7, 7, size=3)
@@ -123,7 +134,8 @@ def _background(kind: str, w: int, rng: np.random.Generator) -> np.ndarray:
         return np.clip(gray[..., None] * tint, 0, 255)
     from .bundled import PHOTOS
 
-    name = sorted(PHOTOS)[int(rng.integers(len(PHOTOS)))]
+    names = sorted(PHOTOS) if photos is None else sorted(photos)
+    name = names[int(rng.integers(len(names)))]
     return np.ascontiguousarray(_random_crop(_bundled("photo", name), w, rng))
 
 
@@ -136,7 +148,7 @@ def _skin(rng: np.random.Generator) -> np.ndarray:
 
 
 def _one_image(label: int, size: int, background: str,
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+               rng: np.random.Generator, photos: tuple[str, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One picture of pose ``CLASSES[label]`` and its foreground mask (bool, hand = True)."""
     # The hand is drawn at twice the output size (smooth edges after INTER_AREA); the
     # background, shadow and compositing are done at the output size (4x fewer pixels).
@@ -154,7 +166,7 @@ def _one_image(label: int, size: int, background: str,
         shade = cv2.resize(shade, (size, size), interpolation=cv2.INTER_AREA)
         scale *= size / w
     shade = cv2.GaussianBlur(shade, (0, 0), max(0.5, scale * 0.02))
-    bg = _background(background, size, rng)
+    bg = _background(background, size, rng, photos)
     hand = shade[..., None] * _skin(rng).astype(np.float32)
     # soft drop shadow on the background
     dx, dy = rng.uniform(-0.12, 0.12, size=2) * scale
@@ -174,7 +186,8 @@ def _one_image(label: int, size: int, background: str,
 
 
 def make_hands(n: int, size: int = 64, background: str = "plain", seed: int = 0, *,
-               progress: bool | None = None, return_masks: bool = False) -> tuple:
+               progress: bool | None = None, return_masks: bool = False,
+               photos: tuple[str, ...] | None = None) -> tuple:
     """Generate ``n`` hand-pose images: ``(images, labels, class_names)``.
 
     ``images`` is uint8 ``(n, size, size, 3)`` RGB, ``labels`` int64 ``(n,)`` indexing
@@ -185,9 +198,12 @@ def make_hands(n: int, size: int = 64, background: str = "plain", seed: int = 0,
     differ by at most 1 (when ``n`` is not a multiple of 3, the first classes get one more)
     and their order is shuffled. The same ``seed`` gives byte-identical output; no global
     random state is read or changed. ``progress`` shows a ``tqdm`` bar (default: only
-    for 5,000 images or more, which take several seconds).
+    for 5,000 images or more, which take several seconds). ``photos``: the bundled photos a
+    ``"photo"`` background is cropped from (default: all of ``bundled.PHOTOS``; lesson 07 holds
+    some out, see ``transfer.classifier.PHOTO_SPLIT``).
     """
     _check_args(n, size, background)
+    photos = _check_photos(photos)
     rng = np.random.default_rng(check_seed(seed))
     labels = rng.permutation(np.arange(n) % len(CLASSES)).astype(np.int64)
     images = np.empty((n, size, size, 3), np.uint8)
@@ -198,7 +214,7 @@ def make_hands(n: int, size: int = 64, background: str = "plain", seed: int = 0,
 
         steps = tqdm(steps, desc=f"hands {size}x{size} {background}", unit="img")
     for i in steps:
-        images[i], masks[i] = _one_image(int(labels[i]), int(size), background, rng)
+        images[i], masks[i] = _one_image(int(labels[i]), int(size), background, rng, photos)
     return (images, labels, CLASSES, masks) if return_masks else (images, labels, CLASSES)
 
 

@@ -1,6 +1,8 @@
 """Keras pieces of the hand-pose classifier: data on every background, prediction, assembly.
 
-* :func:`hands_all_backgrounds`: generated hands on each background kind, with their kind;
+* :func:`hands_all_backgrounds`: generated hands on each background kind, with their kind
+  (optionally only on the training or the held-out photos, :data:`PHOTO_SPLIT`);
+  :func:`hands_on_heldout_photos`: hands on photos no training image shows;
 * :func:`assemble` / :func:`unfreeze_last`: backbone + head as one model taking [0, 255]
   pixels, and the last stages made trainable (the strategies of lesson 07 use them);
 * :func:`keras_twin`: the Keras copy of the finished classifier, which is fine-tuned in
@@ -20,15 +22,42 @@ import numpy as np
 from ..data.validate import check_count
 
 from ..data.handpose import BACKGROUNDS, CLASSES, make_hands
+from ..data.scenes import BACKGROUND_SPLIT, SPLITS
 
 
-def hands_all_backgrounds(per_background: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``per_background`` hands on each of BACKGROUNDS: ``(images, labels, background index)``."""
-    parts = [make_hands(per_background, size, bg, seed=seed * 100 + i) for i, bg in enumerate(BACKGROUNDS)]
+# Lesson 09's split of the bundled photos (alternate names): training photos and photos that no
+# training image shows, so a "held-out background" really was never seen.
+PHOTO_SPLIT: dict[str, tuple[str, ...]] = {split: BACKGROUND_SPLIT[split]["photo"] for split in SPLITS}
+PHOTO_CHOICES = ("all", *SPLITS)
+
+
+def _photo_names(photos: str) -> tuple[str, ...] | None:
+    if photos not in PHOTO_CHOICES:
+        raise ValueError(f"photos must be one of {PHOTO_CHOICES}, got {photos!r}")
+    return None if photos == "all" else PHOTO_SPLIT[photos]
+
+
+def hands_all_backgrounds(per_background: int, size: int, seed: int,
+                          photos: str = "all") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``per_background`` hands on each of BACKGROUNDS: ``(images, labels, background index)``.
+
+    ``photos``: which bundled photos the ``"photo"`` backgrounds are cropped from: ``"all"``
+    (the default, as lessons 06 and 08 use it), ``"train"`` or ``"test"`` (:data:`PHOTO_SPLIT`).
+    """
+    names = _photo_names(photos)
+    parts = [make_hands(per_background, size, bg, seed=seed * 100 + i, photos=names if bg == "photo" else None)
+             for i, bg in enumerate(BACKGROUNDS)]
     images = np.concatenate([p[0] for p in parts])
     labels = np.concatenate([p[1] for p in parts])
     kinds = np.repeat(np.arange(len(BACKGROUNDS)), per_background)
     return images, labels, kinds
+
+
+def hands_on_heldout_photos(n: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` hands on crops of the held-out photos (``PHOTO_SPLIT["test"]``): ``(images, labels)``,
+    uint8 ``(n, size, size, 3)`` and int64 ``(n,)``. A model trained with ``photos="train"`` never saw them."""
+    images, labels, _ = make_hands(n, size, "photo", seed=seed, photos=PHOTO_SPLIT["test"])
+    return images, labels
 
 
 def predict(model, images: np.ndarray, batch: int = 32) -> np.ndarray:
