@@ -79,16 +79,18 @@ def test_runner_rejects_wrong_shapes_and_missing_files(exported, tmp_path):
         tflite.TFLiteRunner(tmp_path / "missing.tflite")
 
 
-def test_torch_mobilenet_to_onnx_agrees(frameworks, tmp_path):
+# MACs: v1 equals the paper's formula table (cost.mobilenet_v1_table), v2 PyTorch's FlopCounter / 2
+@pytest.mark.parametrize("kind, macs", [("mobilenet_v1", 832_896), ("mobilenet_v2", 736_928)])
+def test_torch_mobilenet_to_onnx_agrees(frameworks, tmp_path, kind, macs):
     # in this process: lesson 08 calls the same function through in_child (tested in test_in_child.py)
     from course_utils.deploy.runtimes import torch_and_onnx
 
-    eager, onnx = torch_and_onnx("mobilenet_v1", 0.25, 32, str(tmp_path), peak_gflops=100.0, num_classes=3,
+    eager, onnx = torch_and_onnx(kind, 0.25, 32, str(tmp_path), peak_gflops=100.0, num_classes=3,
                                  n_check=4, repeat=2)
     assert (eager.runtime, onnx.runtime) == ("torch eager", "onnxruntime")
     assert onnx.agreement == 1.0 and onnx.max_diff < 1e-5
-    assert eager.macs == onnx.macs > 0
-    assert [p.name for p in tmp_path.iterdir()] == ["mobilenet_v1_0.25_32.onnx"]   # one file, no temporaries
+    assert eager.macs == onnx.macs == macs
+    assert [p.name for p in tmp_path.iterdir()] == [f"{kind}_0.25_32.onnx"]   # one file, no temporaries
     assert onnx.size_kb == pytest.approx(eager.size_kb, rel=0.1)   # the weights, in one file
 
 
@@ -193,3 +195,25 @@ def test_classifier_to_onnx_checks_its_images(saved_classifier, tmp_path):
         classifier_to_onnx(tmp_path / "none.pt", tmp_path, np.zeros((2, 48, 48, 3), np.uint8), np.zeros(2),
                            peak_gflops=1.0)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_exported_onnx_carries_no_stack_traces_or_local_paths(frameworks, tmp_path):
+    # torch's dynamo exporter records each node's Python stack trace and name scope in metadata_props: the file
+    # then names the author's folders (it ships to the web page) and grows by a fifth for a small MobileNet
+    import onnx
+    import torch
+
+    from course_utils.deploy.onnx_export import OnnxRunner, export_onnx
+    from course_utils.models import torch_models
+
+    torch.manual_seed(0)
+    module = torch_models.mobilenet_v2(0.25, classes=3).eval()
+    path = export_onnx(module, tmp_path / "v2.onnx", (3, 32, 32))
+    model = onnx.load(str(path))
+    assert all(len(n.metadata_props) == 0 and not n.doc_string for n in model.graph.node)
+    assert b"/work/" not in path.read_bytes() and str(tmp_path).encode() not in path.read_bytes()
+    weights = sum(int(np.prod(t.dims)) for t in model.graph.initializer)
+    assert path.stat().st_size < 4 * weights * 1.1   # float32 weights and the graph (5.5 % here; 21 % with the traces)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 3, 32, 32)).astype(np.float32)
+    with torch.no_grad():
+        np.testing.assert_allclose(OnnxRunner(path)(x), module(torch.from_numpy(x)).numpy(), atol=1e-5)

@@ -55,7 +55,30 @@ def export_onnx(module, path: str | os.PathLike, input_shape: tuple[int, ...]) -
             raise ValueError(f"torch.onnx could not export this module (ONNX export traces it with torch.export, "
                              f"which refuses e.g. Python control flow that depends on the input's values): "
                              f"{type(err).__name__}: {str(err).splitlines()[0]}") from None
+        _strip_debug_info(tmp)
     return target
+
+
+def _strip_debug_info(path: Path) -> None:
+    """Remove what the dynamo exporter records per node for debugging (its Python stack trace and name scope, in
+    ``metadata_props``, and doc strings): they name the exporting machine's folders, in a file that may ship to a
+    web page, and add about a fifth to a small model's file. The computation is untouched."""
+    import onnx
+
+    model = onnx.load(str(path))
+
+    def clean(nodes) -> None:
+        for node in nodes:
+            del node.metadata_props[:]
+            node.doc_string = ""
+            for attr in node.attribute:   # control-flow subgraphs (If, Loop, Scan)
+                for graph in ([attr.g] if attr.HasField("g") else []) + list(attr.graphs):
+                    clean(graph.node)
+
+    clean(model.graph.node)
+    for function in model.functions:
+        clean(function.node)
+    onnx.save(model, str(path))
 
 
 class OnnxRunner:

@@ -83,10 +83,12 @@ def _torch_module(kind: str, alpha: float, num_classes: int, seed: int):
     from ..models import torch_models
 
     torch.manual_seed(seed)
-    builders = {"mobilenet_v1": torch_models.mobilenet_v1, "mobilenet_v2": torch_models.mobilenet_v2}
+    # the two builders name the class count differently (v1 as torchvision, v2 as the Keras builder it mirrors)
+    builders = {"mobilenet_v1": lambda: torch_models.mobilenet_v1(alpha, num_classes=num_classes),
+                "mobilenet_v2": lambda: torch_models.mobilenet_v2(alpha, classes=num_classes)}
     if kind not in builders:
         raise ValueError(f"kind must be one of {tuple(builders)}, got {kind!r}")
-    return builders[kind](alpha, num_classes=num_classes).eval()
+    return builders[kind]().eval()
 
 
 def torch_and_onnx(kind: str, alpha: float, resolution: int, folder: str | os.PathLike, *, peak_gflops: float,
