@@ -60,7 +60,8 @@ VARIANTS: dict[str, dict[str, str]] = {
                 "NPY_DISABLE_CPU_FEATURES": "AVX512_SPR,AVX512_ICL,X86_V4,X86_V3"},
 }
 # tests whose assertions compare a trained or measured value with a floor
-SENSITIVE_TESTS = ["tests/test_augment_experiment.py", "tests/test_transfer_training.py", "tests/test_deploy_export.py",
+SENSITIVE_TESTS = ["tests/test_augment_experiment.py", "tests/test_transfer_training.py",
+                   "tests/test_transfer_strategies.py", "tests/test_deploy_export.py",
                    "tests/test_hog.py", "tests/test_haar.py", "tests/test_augment.py", "tests/test_relu_manifold.py",
                    "tests/test_detect.py", "tests/test_deploy.py", "tests/test_ceiling.py"]
 # notebooks whose checked outputs or self-checks depend on training or timing
@@ -123,8 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("tests", "notebooks"), help="run only the tests or only the notebooks")
     parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers per variant (default 2)")
     parser.add_argument("--list", action="store_true", help="list the variants and targets, run nothing")
+    parser.add_argument("--targets", nargs="+", help="these sensitive tests or notebooks only (e.g. after changing "
+                                                     "one training recipe); each must be in the lists above")
     args = parser.parse_args(argv)
     targets = ([] if args.only == "notebooks" else SENSITIVE_TESTS) + ([] if args.only == "tests" else SENSITIVE_NOTEBOOKS)
+    if args.targets:
+        unknown = sorted(set(args.targets) - set(targets))
+        if unknown:
+            parser.error(f"not a sensitive target of this run: {', '.join(unknown)}")
+        targets = list(args.targets)
     if args.list:
         for name in VARIANTS:
             print(f"{name:<14}", " ".join(f"{k}={v}" for k, v in VARIANTS[name].items()))

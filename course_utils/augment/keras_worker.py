@@ -50,7 +50,8 @@ def _augment(images: np.ndarray, seed: int) -> np.ndarray:
 
 
 def _throughput(images: np.ndarray, sizes: np.ndarray, repeat: int, seed: int) -> np.ndarray:
-    """Rows (size, layers-on-batch img/s, tf.data-map img/s) measured on resized copies of ``images``."""
+    """Rows (size, then img/s of layers on the batch and of a tf.data map, each as median, slowest, fastest of
+    ``repeat`` timed calls) measured on resized copies of ``images``."""
     import tensorflow as tf
 
     from ..timing import time_calls
@@ -60,11 +61,12 @@ def _throughput(images: np.ndarray, sizes: np.ndarray, repeat: int, seed: int) -
         x = tf.image.resize(tf.constant(images, tf.float32), (int(size), int(size)))
         pipe = keras_pipeline(seed)
         batched = tf.function(lambda t: pipe(t, training=True))
-        t_batch = time_calls(lambda: batched(x).numpy(), repeat=repeat, warmup=1).median
+        t_batch = time_calls(lambda: batched(x).numpy(), repeat=repeat, warmup=1)
         one = tf.function(lambda t: pipe(t[None], training=True)[0])
         ds = tf.data.Dataset.from_tensor_slices(x).map(one, num_parallel_calls=tf.data.AUTOTUNE).batch(len(images))
-        t_map = time_calls(lambda: [b.numpy() for b in ds], repeat=repeat, warmup=1).median
-        rows.append((float(size), len(images) / t_batch, len(images) / t_map))
+        t_map = time_calls(lambda: [b.numpy() for b in ds], repeat=repeat, warmup=1)
+        rate = [len(images) / t for t in (t_batch.median, t_batch.worst, t_batch.best, t_map.median, t_map.worst, t_map.best)]
+        rows.append((float(size), *rate))
     return np.array(rows)
 
 

@@ -44,12 +44,12 @@ def library_throughput(libraries=LIBRARIES, sizes=(128, 224), n: int = 32, repea
             from .keras_worker import run_in_child
 
             got = run_in_child("throughput", photo_batch(n, max(sizes)), sizes=sizes, repeat=repeat)["rows"]
-            for size, batched, mapped in got:
-                batched, mapped = float(batched), float(mapped)
-                rows.append({"library": "keras", "size": int(size), "img_s": batched, "img_s_min": batched,
-                             "img_s_max": batched, "how": "layers on a batch"})
-                rows.append({"library": "keras (tf.data map)", "size": int(size), "img_s": mapped, "img_s_min": mapped,
-                             "img_s_max": mapped, "how": "per image, num_parallel_calls=AUTOTUNE"})
+            for size, *rates in got:   # median, slowest, fastest: for the batch, then for the tf.data map
+                for name, (median, low, high), how in (
+                        ("keras", rates[:3], "layers on a batch"),
+                        ("keras (tf.data map)", rates[3:], "per image, num_parallel_calls=AUTOTUNE")):
+                    rows.append({"library": name, "size": int(size), "img_s": float(median), "img_s_min": float(low),
+                                 "img_s_max": float(high), "how": how})
             continue
         for size in sizes:
             batch = photo_batch(n, size)
