@@ -233,9 +233,8 @@ def test_bibliography_entries_use_one_style():
 
 
 # Solutions and exercises list their references in the same style (issue 29: lecture and exercise 02
-# cited Crow in two styles). 03 and 04 still use the old author-first style until their notebooks,
-# being reworked elsewhere, are converted; they are expected failures, not skipped.
-STYLE_PENDING = {"03_conv_cost", "04_mobilenet_v1"}
+# cited Crow in two styles). A notebook named here is an expected failure until converted (none now).
+STYLE_PENDING: set[str] = set()
 
 
 _EXERCISE_PATHS = [
