@@ -8,7 +8,8 @@ import pytest
 from course_utils.cost import published as P
 
 TABLES = ["TFSLIM_MOBILENET_V1_2017", "TFSLIM_MOBILENET_V1_2018", "TFSLIM_MOBILENET_V1_2018_QUANT", "TFSLIM_MOBILENET_V2",
-          "MOBILENET_V1_PAPER_TOP1", "MOBILENET_V2_PAPER_1_4", "SHUFFLENET_V1_COMPLEXITY",
+          "MOBILENET_V1_PAPER_TOP1", "MOBILENET_V1_TABLE8", "MOBILENET_V2_PAPER_1_4", "MOBILENET_V2_TABLE5",
+          "SHUFFLENET_V1_COMPLEXITY",
           "SHUFFLENET_V1_TOP1_ERROR", "MOBILENET_V2_TABLE3"]
 PERMALINK = re.compile(r"https://github\.com/[\w-]+/[\w-]+/blob/[0-9a-f]{40}/|https://arxiv\.org/abs/\d{4}\.\d{4,5}$")
 

@@ -51,6 +51,12 @@ SOURCES = {
         "Sandler et al. 2018, Table 3", "https://arxiv.org/abs/1801.04381", "2019-03-21",
         "arXiv v4; caption: max channels/memory (Kb) materialised per resolution, 16-bit floats, "
         "first-layer trick for MobileNetV2 and ShuffleNet (2x, g = 3)"),
+    "MOBILENET_V1_TABLE8": Source(
+        "Howard et al. 2017, Table 8", "https://arxiv.org/abs/1704.04861", "2017-04-17",
+        "ImageNet models at 224 x 224: Mult-Adds and parameters, in millions"),
+    "MOBILENET_V2_TABLE5": Source(
+        "Sandler et al. 2018, Table 5", "https://arxiv.org/abs/1801.04381", "2019-03-21",
+        "arXiv v4; COCO detectors, SSDLite at 320 x 320: parameters and MAdds, in millions"),
     "SHUFFLENET_V1_COMPLEXITY": Source(
         "Zhang et al. 2017, Table 1", "https://arxiv.org/abs/1707.01083", "2017-07-04"),
     "SHUFFLENET_V1_TOP1_ERROR": Source(
@@ -137,6 +143,11 @@ MOBILENET_V2_TABLE3 = {
 }
 MOBILENET_V2_TABLE3_MAX = {"MobileNet v1 1.0": 1600, "MobileNet v2 1.0": 400, "ShuffleNet 2x (g = 3)": 600}
 
+# Howard et al. (2017), arXiv:1704.04861, Table 8: model -> (million Mult-Adds, million parameters), as printed.
+MOBILENET_V1_TABLE8 = {"1.0 MobileNet-224": (569, 4.2), "GoogleNet": (1550, 6.8), "VGG 16": (15300, 138)}
+# Sandler et al. (2018), arXiv:1801.04381, Table 5: detector -> (million MAdds, million parameters), as printed.
+MOBILENET_V2_TABLE5 = {"MNet V1 + SSDLite": (1300, 5.1), "MNet V2 + SSDLite": (800, 4.3)}
+
 # Zhang et al. (2017), ShuffleNet, arXiv:1707.01083, Table 1: complexity (MFLOPs, which the paper
 # defines as multiply-adds) of ShuffleNet 1x at 224 for g = 1, 2, 3, 4, 8.
 SHUFFLENET_V1_COMPLEXITY = {1: 143, 2: 140, 3: 137, 4: 133, 8: 137}
@@ -149,6 +160,6 @@ def label(table: str) -> str:
     return f"published ({SOURCES[table].cite})"
 
 
-__all__ = ["MOBILENET_V1_PAPER_TOP1", "MOBILENET_V2_PAPER_1_4", "MOBILENET_V2_TABLE3", "MOBILENET_V2_TABLE3_MAX", "SHUFFLENET_V1_COMPLEXITY",
+__all__ = ["MOBILENET_V1_PAPER_TOP1", "MOBILENET_V1_TABLE8", "MOBILENET_V2_PAPER_1_4", "MOBILENET_V2_TABLE5", "MOBILENET_V2_TABLE3", "MOBILENET_V2_TABLE3_MAX", "SHUFFLENET_V1_COMPLEXITY",
            "SHUFFLENET_V1_TOP1_ERROR", "SOURCES", "Source", "TFSLIM_MOBILENET_V1_2017",
            "TFSLIM_MOBILENET_V1_2018", "TFSLIM_MOBILENET_V1_2018_QUANT", "TFSLIM_MOBILENET_V2", "label"]

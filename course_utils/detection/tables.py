@@ -8,13 +8,9 @@ weights (``weights=None``): counting needs no download.
 """
 from __future__ import annotations
 
-# (Mult-Adds in millions, parameters in millions) as printed in the papers
-TABLE8_PUBLISHED = {   # Howard et al. 2017, arXiv:1704.04861, Table 8 (ImageNet, 224x224)
-    "1.0 MobileNet-224": (569, 4.2), "GoogleNet": (1550, 6.8), "VGG 16": (15300, 138),
-}
-TABLE5_PUBLISHED = {   # Sandler et al. 2018, arXiv:1801.04381, Table 5 (COCO, SSDLite at 320x320)
-    "MNet V1 + SSDLite": (1300, 5.1), "MNet V2 + SSDLite": (800, 4.3),
-}
+from ..cost.published import MOBILENET_V1_TABLE8 as TABLE8_PUBLISHED   # (M Mult-Adds, M params), as printed
+from ..cost.published import MOBILENET_V2_TABLE5 as TABLE5_PUBLISHED   # with its source in cost.published.SOURCES
+
 # torchvision's own metadata for ssdlite320_mobilenet_v3_large (its "GFLOPS" column is 0.583)
 TORCHVISION_SSDLITE = {"num_params": 3_440_060, "ops_g": 0.583}
 
