@@ -44,6 +44,24 @@ def chromium_path() -> str:
     pytest.skip(INSTALL_HINT)
 
 
+def one_cell_notebook(prefix: str, name: str, source: str) -> tuple[str, str]:
+    """Write a notebook of one code cell ``source`` into a fresh folder ``_build/<prefix>*``, where the lab server
+    started at the repository root sees it. Returns ``(folder, path for JupyterLab)``; remove the folder after."""
+    build = ROOT / "_build"
+    build.mkdir(exist_ok=True)
+    folder = tempfile.mkdtemp(prefix=prefix, dir=build)
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (Path(folder) / name).write_text(json.dumps(nb))
+    return folder, f"_build/{Path(folder).name}/{name}"
+
+
+def fake_camera_args(video) -> list[str]:
+    """Chromium's flags for a fake camera that plays the ``.y4m`` file ``video`` (no permission prompt needed)."""
+    return ["--no-sandbox", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nobody listens on right now."""
     with socket.socket() as s:

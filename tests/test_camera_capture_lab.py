@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 
 import numpy as np
 import pytest
 
 from browser_helpers import (JS_AWAIT_RUN, JS_OPEN, JS_SHUTDOWN, JS_START_RUN_ALL, LabServer, chromium_path,
-                             error_outputs, screenshot_on_failure)
-from conftest import ROOT
+                             error_outputs, fake_camera_args, one_cell_notebook, screenshot_on_failure)
 
 pytestmark = pytest.mark.slow
 SIZE, HOLD = 48, 4
@@ -35,20 +33,13 @@ def test_capture_mode_saves_exactly_the_frames_asked_for(tmp_path):
     video = write_y4m(tmp_path / "learner.y4m", np.repeat(images, HOLD, axis=0), fps=25)
     decoded = read_y4m(video)
     root = tmp_path / "my_hand"
-    folder = ROOT / "_build"
-    folder.mkdir(exist_ok=True)
-    notebooks = tempfile.mkdtemp(prefix="capture-lab-", dir=folder)
     source = ("from course_utils.deploy.camera_widget import capture_widget\n"
               f"capture = capture_widget({str(root)!r}, size={SIZE}, count=2, interval_ms=60)\ncapture")
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}],
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    (ROOT / notebooks / "capture.ipynb").write_text(json.dumps(nb))
+    notebooks, lab_path = one_cell_notebook("capture-lab-", "capture.ipynb", source)
     server = LabServer().launch()
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=path, args=[
-                "--no-sandbox", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+            browser = pw.chromium.launch(executable_path=path, args=fake_camera_args(video))
             try:
                 server.wait_ready()
                 page = browser.new_context(permissions=["camera"], viewport={"width": 1200, "height": 900}).new_page()
@@ -56,7 +47,7 @@ def test_capture_mode_saves_exactly_the_frames_asked_for(tmp_path):
                 with screenshot_on_failure(page, "capture_lab"):
                     page.goto(f"{server.url}/lab?token={server.token}")
                     page.wait_for_function("window.jupyterapp?.started")
-                    page.evaluate(JS_OPEN, f"_build/{notebooks.rsplit('/', 1)[-1]}/capture.ipynb")
+                    page.evaluate(JS_OPEN, lab_path)
                     page.evaluate(JS_AWAIT_RUN, page.evaluate(JS_START_RUN_ALL, 120_000))
                     assert error_outputs(page) == []
                     widget = page.locator(".course-camera").first

@@ -12,14 +12,12 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import tempfile
 
 import numpy as np
 import pytest
 
 from browser_helpers import (JS_AWAIT_RUN, JS_OPEN, JS_SET_AND_RUN, JS_SHUTDOWN, JS_START_RUN_ALL, LabServer, cells,
-                             chromium_path, error_outputs, screenshot_on_failure)
-from conftest import ROOT
+                             chromium_path, error_outputs, fake_camera_args, one_cell_notebook, screenshot_on_failure)
 
 pytestmark = pytest.mark.slow
 SIZE, HOLD, HANDS = 48, 8, 6
@@ -58,23 +56,16 @@ def lab(tmp_path_factory):
     work = tmp_path_factory.mktemp("camera")
     images = make_hands(HANDS, SIZE, "plain", seed=11)[0]
     video = write_y4m(work / "hands.y4m", np.repeat(images, HOLD, axis=0), fps=25)
-    folder = ROOT / "_build"
-    folder.mkdir(exist_ok=True)
-    notebooks = tempfile.mkdtemp(prefix="camera-lab-", dir=folder)
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": SETUP}],
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    (ROOT / notebooks / "camera.ipynb").write_text(json.dumps(nb))
+    notebooks, lab_path = one_cell_notebook("camera-lab-", "camera.ipynb", SETUP)
     server = LabServer().launch()
     try:
         with sync_playwright() as pw:
-            fake = pw.chromium.launch(executable_path=path, args=[
-                "--no-sandbox", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+            fake = pw.chromium.launch(executable_path=path, args=fake_camera_args(video))
             bare = pw.chromium.launch(executable_path=path, args=["--no-sandbox"])
             try:
                 server.wait_ready()
                 yield {"fake": fake, "bare": bare, "server": server, "frames": read_y4m(video), "classes": CLASSES,
-                       "notebook": f"_build/{notebooks.rsplit('/', 1)[-1]}/camera.ipynb"}
+                       "notebook": lab_path}
             finally:
                 fake.close(), bare.close()
     finally:

@@ -89,7 +89,9 @@ def test_every_strategy_takes_the_budget_and_fine_tuning_starts_from_the_trained
     assert result.steps == 7 == sum(c["steps"] for c in calls)
     assert 0 <= result.accuracy <= 1 and 0 <= result.heldout <= 1 and result.per_class == 4
     if strategy == "frozen":
-        assert [c["steps"] for c in calls] == [7] and result.drift == 0.0
+        # a second copy of the untouched backbone gives the same features up to rounding (9.9e-09 with
+        # TensorFlow's oneDNN off, make portability's avx512-server; 0.0 elsewhere); fine-tuning drifts by 0.03 or more
+        assert [c["steps"] for c in calls] == [7] and 0.0 <= result.drift < 1e-6
     elif strategy == "scratch":
         assert [c["steps"] for c in calls] == [7] and np.isnan(result.drift)
     else:
