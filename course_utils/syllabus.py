@@ -36,7 +36,7 @@ SYLLABUS = (
     Lesson("00", "welcome", "Welcome & setup",
            "check the environment, learn the modes, the exercises and the data", "< 1", ready=True),
     Lesson("01", "hog_svm", "HOG + SVM",
-           "build HOG from scratch, train a face detector, slide windows, bag of words", "2", ready=True),
+           "build HOG from scratch, train a face detector, slide windows, bag of words", "1", ready=True),
     Lesson("02", "viola_jones", "Viola–Jones",
            "integral images, Haar features, AdaBoost, the attentional cascade", "< 1", ready=True),
     Lesson("03", "conv_cost", "The cost of a convolution",
@@ -46,13 +46,13 @@ SYLLABUS = (
     Lesson("05", "mobilenet_v2", "MobileNet v2 internals",
            "inverted residuals, linear bottlenecks, ShuffleNet's channel shuffle", "< 1", ready=True),
     Lesson("06", "augmentation", "Preprocessing & augmentation",
-           "normalise, denoise, augment with OpenCV, torchvision, imgaug and Keras", "4", ready=True),
+           "normalise, denoise, augment with OpenCV, torchvision, imgaug and Keras", "2", ready=True),
     Lesson("07", "transfer_learning", "Transfer learning",
-           "compare backbones and heads, freeze or fine-tune, meet domain shift", "7", ready=True),
+           "compare backbones and heads, freeze or fine-tune, meet domain shift", "6", ready=True),
     Lesson("08", "deployment", "On-device deployment",
-           "TFLite float/int8, ONNX, size and latency budgets", "4", ready=True),
+           "TFLite float/int8, ONNX, size and latency budgets", "4.5", ready=True),
     Lesson("09", "detection", "Small and fast detection",
-           "train a small SSDLite and race it against HOG + SVM on hand scenes", "10.5", ready=True),
+           "train a small SSDLite and race it against HOG + SVM on hand scenes", "7.5", ready=True),
 )
 
 
