@@ -48,7 +48,7 @@ SYLLABUS = (
     Lesson("06", "augmentation", "Preprocessing & augmentation",
            "normalise, denoise, augment with OpenCV, torchvision, imgaug and Keras", "2", ready=True),
     Lesson("07", "transfer_learning", "Transfer learning",
-           "compare backbones and heads, freeze or fine-tune, meet domain shift", "6", ready=True),
+           "compare backbones and heads, freeze or fine-tune, meet domain shift", "4", ready=True),
     Lesson("08", "deployment", "On-device deployment",
            "TFLite float/int8, ONNX, size and latency budgets", "4.5", ready=True),
     Lesson("09", "detection", "Small and fast detection",
