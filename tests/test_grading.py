@@ -41,7 +41,8 @@ PLANTED = {
     "04": ("ex3-solution", "return total + c * 1000", "return total"),
     "05": ("ex3-solution", "self.residual = stride == 1 and c_in == c_out", "self.residual = stride == 1"),
     "06": ("ex3-solution", "return (y0, width - 1 - x1, y1, width - 1 - x0)", "return (y0, x0, y1, x1)"),
-    "07": ("ex5-solution", "np.fill_diagonal(off, -1)", "off[0, 0] = -1"),
+    "07": ("ex7-solution", "backbone.trainable = True                       # phase 2",
+           "backbone.trainable = False                      # phase 2"),
     "08": ("ex4-solution", "lo, hi = min(lo, 0.0), max(hi, 0.0)", "lo, hi = lo, hi"),
     "09": ("ex1-solution", "w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))", "w = min(a[2], b[2]) - max(a[0], b[0])"),
 }
