@@ -7,7 +7,10 @@
 * :mod:`.libraries`       the same recipe in torchvision v2, Keras layers, imgaug and OpenCV;
 * :mod:`.keras_worker`    the Keras pipeline, run in a child process (TensorFlow stays out of the kernel);
 * :mod:`.throughput`      images per second of each library's pipeline;
+* :mod:`.policies`        TrivialAugmentWide (torchvision) and CutMix (NumPy), as policies of the experiment;
 * :mod:`.experiment`      does augmentation fix background shift? (a small PyTorch CNN);
+* :mod:`.compare`         paired gains over seeds, with a Student-t interval;
+* :mod:`.test_time`       test-time preprocessing: CLAHE and grey-world colour constancy;
 * :mod:`.imgaug_pipeline` imgaug's README "heavy augmentation" example, through the NumPy 2 shim.
 
 Importing this package imports neither TensorFlow nor PyTorch.

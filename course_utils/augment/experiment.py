@@ -8,9 +8,12 @@ backgrounds, with and without augmentation, and test it on every background type
 the same machine and thread count.
 
 Policies (:data:`POLICIES`) are lists of by-hand augmenters
-(:mod:`course_utils.augment.by_hand`) and two named steps that replace the plain background,
-using the generator's true hand mask: ``"background"`` with synthetic clutter, ``"photos"``
-with crops of photos that no test set uses (:data:`~course_utils.data.bundled.BACKGROUND_PHOTOS`).
+(:mod:`course_utils.augment.by_hand`), torchvision's TrivialAugmentWide
+(:func:`~course_utils.augment.policies.trivial_augment`), two named steps that replace the
+plain background, using the generator's true hand mask: ``"background"`` with synthetic
+clutter, ``"photos"`` with crops of photos that no test set uses
+(:data:`~course_utils.data.bundled.BACKGROUND_PHOTOS`), and one named batch step,
+``"cutmix"`` (:func:`~course_utils.augment.policies.cutmix`, applied to each training batch).
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import numpy as np
 from ..data.handpose import BACKGROUNDS, CLASSES, make_hands
 from ..data.validate import check_count, check_images, check_labels
 from . import by_hand
+from .policies import cutmix, trivial_augment
 from .preprocess import normalize
 
 PHOTOMETRIC = (by_hand.colour_jitter, by_hand.brightness_contrast, by_hand.gaussian_blur,
@@ -31,11 +35,14 @@ BACKGROUND_P = 0.5  # half the pictures keep their plain background, so the hand
 GEOMETRIC = (by_hand.hflip, by_hand.rotate)
 # named steps -> the background source they paste behind the hand (by_hand.SOURCES)
 BACKGROUND_STEPS = {"background": "clutter", "photos": "photos"}
+BATCH_STEPS = ("cutmix",)  # named steps applied to a whole training batch, after the per-picture steps
 POLICIES: dict[str, tuple] = {
     "control": (),
     "photometric": GEOMETRIC + PHOTOMETRIC,
     "background": GEOMETRIC + ("background",),
     "photos": GEOMETRIC + ("photos",),
+    "trivialaugment": (by_hand.hflip, trivial_augment),   # TrivialAugmentWide rotates, shears and shifts itself
+    "cutmix": GEOMETRIC + ("cutmix",),
 }
 
 
@@ -61,13 +68,11 @@ def apply_policy(images: np.ndarray, masks: np.ndarray, policy, rng: np.random.G
     """One augmented copy of every image ``(N, S, S, 3)``; ``policy`` is a name or a tuple of steps."""
     if isinstance(policy, str) and policy not in POLICIES:
         raise ValueError(f"unknown policy {policy!r}; expected one of {tuple(POLICIES)} or a tuple of steps")
-    steps = POLICIES[policy] if isinstance(policy, str) else tuple(policy)
-    bad = [s for s in steps if not callable(s) and s not in BACKGROUND_STEPS]
-    if bad:
-        raise ValueError(f"policy steps must be aug(image, rng) callables or one of {tuple(BACKGROUND_STEPS)}, got {bad}")
+    steps = _steps(policy)
     images = check_images(images)
     if len(masks) != len(images):
         raise ValueError(f"expected one mask per image, got {len(images)} images and {len(masks)} masks")
+    steps = tuple(s for s in steps if s not in BATCH_STEPS)   # those act on batches, in training
     if not steps:
         return images
     out = np.empty_like(images)
@@ -79,6 +84,16 @@ def apply_policy(images: np.ndarray, masks: np.ndarray, policy, rng: np.random.G
                 image = by_hand.replace_background(image, mask, rng, background_p, BACKGROUND_STEPS[step])
         out[i] = image
     return out
+
+
+def _steps(policy) -> tuple:
+    """The steps of a policy name or tuple, each checked: a callable or a named step."""
+    steps = POLICIES[policy] if isinstance(policy, str) else tuple(policy)
+    named = (*BACKGROUND_STEPS, *BATCH_STEPS)
+    bad = [s for s in steps if not callable(s) and s not in named]
+    if bad:
+        raise ValueError(f"policy steps must be aug(image, rng) callables or one of {named}, got {bad}")
+    return steps
 
 
 def small_cnn(n_classes: int = len(CLASSES), width: int = 16):
@@ -169,20 +184,27 @@ def _train(splits, policy, seed, epochs, batch, lr, watch, keep_model, backgroun
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
+    mix = "cutmix" in _steps(policy)
     model = small_cnn(width=width)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * -(-len(splits.train) // batch))
     labels = torch.from_numpy(splits.train_labels)
     history = []
     for epoch in range(epochs):
-        x_all = _to_tensor(apply_policy(splits.train, splits.train_masks, policy, rng, background_p))
+        augmented = apply_policy(splits.train, splits.train_masks, policy, rng, background_p)
+        x_all = _to_tensor(augmented)
         order = torch.from_numpy(rng.permutation(len(x_all)))
         model.train()
         losses, correct = [], 0
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
-            logits = model(x_all[idx])
-            loss = torch.nn.functional.cross_entropy(logits, labels[idx])
+            target = labels[idx]
+            if mix:   # soft labels: each picture's share of its own class and of its partner's
+                mixed, soft = cutmix(augmented[idx.numpy()], splits.train_labels[idx.numpy()], len(CLASSES), rng)
+                logits, target = model(_to_tensor(mixed)), torch.from_numpy(soft)
+            else:
+                logits = model(x_all[idx])
+            loss = torch.nn.functional.cross_entropy(logits, target)
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -5,6 +5,7 @@ Importing this package imports neither TensorFlow nor PyTorch: the framework cod
 ``backbone``, ``features``, ``heads``, ``strategies``, ``classifier``, ``torch_classifier`` and
 ``finetune`` (the finished classifier: the course CNN fine-tuned end to end in PyTorch) and is
 imported on use. ``glyphs`` (the backbone's source task) is NumPy and OpenCV only.
+``augmentation_arm`` runs lesson 06's augmentation experiment on the frozen course backbone.
 """
 from __future__ import annotations
 
