@@ -104,7 +104,7 @@ def apply(path: Path, write: bool) -> list[str]:
     text = path.read_text(encoding="utf-8")
     nb = json.loads(text)
     keep = set(nb["metadata"].get("slides_hand_tuned", []))
-    types = next(t for t in (plan(nb, n) for n in range(14, 82, 2)) if minutes(t) <= MAX_MINUTES)
+    types = next(t for t in (plan(nb, n) for n in range(14, 162, 2)) if minutes(t) <= MAX_MINUTES)
     for i, (cell, kind) in enumerate(zip(nb["cells"], types)):
         if i in keep and "slideshow" in cell["metadata"]:
             types[i] = cell["metadata"]["slideshow"]["slide_type"]

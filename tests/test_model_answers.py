@@ -24,7 +24,6 @@ SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*_exercises.ipynb"))
 DERIVED = [
     ("02", "96 %", "0.99⁴ ≈ 96%"),            # the arithmetic is in the sentence: four stages keeping 99% each
     ("02", "4,916", "in the 2001 paper"),     # published (Viola and Jones 2001), named in the sentence
-    ("06", "0.33", "near chance, 0.33"),      # chance for three classes, 1/3
 ]
 
 

@@ -65,6 +65,28 @@ class TFSameAvgPool(nn.Module):
         return F.avg_pool2d(self.pad(x), self.k, self.s) / count
 
 
+class Add(nn.Module):
+    """``x + y`` (a residual connection) as a module: (N, C, H, W) twice -> (N, C, H, W).
+
+    A module rather than a ``+`` in ``forward``, so forward hooks, profilers and ``print(model)``
+    see it (``cost.layer_times`` times it like any layer); no parameters, the same result."""
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return x + y
+
+
+class Concat(nn.Module):
+    """``torch.cat(tensors, dim)`` as a module (``dim=1``: along the channels of NCHW tensors),
+    for the same reason as :class:`Add`."""
+
+    def __init__(self, dim: int = 1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+        return torch.cat(tensors, self.dim)
+
+
 def bn(channels: int) -> nn.BatchNorm2d:
     """BatchNorm with Keras' epsilon and momentum."""
     return nn.BatchNorm2d(channels, eps=BN_EPSILON, momentum=BN_MOMENTUM)
@@ -121,5 +143,5 @@ def load_keras_weights(model: nn.Module, keras_model) -> nn.Module:
     return model
 
 
-__all__ = ["BN_EPSILON", "BN_MOMENTUM", "TFSameAvgPool", "TFSameMaxPool", "TFSamePad", "bn",
+__all__ = ["Add", "BN_EPSILON", "BN_MOMENTUM", "Concat", "TFSameAvgPool", "TFSameMaxPool", "TFSamePad", "bn",
            "load_keras_weights", "tf_same_pads"]

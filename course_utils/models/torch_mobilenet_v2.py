@@ -12,7 +12,7 @@ from torch import nn
 
 from . import check_builder_arguments, check_dropout
 from .specs import MOBILENET_V2_FIRST_CONV, make_divisible, mobilenet_v2_blocks, mobilenet_v2_last_channels
-from .torch_layers import TFSamePad, bn
+from .torch_layers import Add, TFSamePad, bn
 
 
 def _padded_conv(c_in: int, c_out: int, stride: int, groups: int, tf_padding: bool) -> list[nn.Module]:
@@ -41,9 +41,11 @@ class InvertedResidual(nn.Module):
         layers += [nn.Conv2d(hidden, c_out, 1, bias=False), bn(c_out)]  # pw-linear
         self.conv = nn.Sequential(*layers)
         self.use_residual = stride == 1 and c_in == c_out
+        if self.use_residual:
+            self.add = Add()   # x + conv(x), as a module that hooks and profilers see
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv(x) if self.use_residual else self.conv(x)
+        return self.add(x, self.conv(x)) if self.use_residual else self.conv(x)
 
 
 class MobileNetV2(nn.Module):

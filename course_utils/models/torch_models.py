@@ -18,10 +18,10 @@ from . import (MOBILENET_V1_BLOCKS, MOBILENET_V1_FIRST_CONV, check_alpha, check_
                check_positive_int, scaled_channels)
 # MobileNet v2 and ShuffleNet v1 live in their own modules, from the same kind of spec table;
 # these re-exports keep `torch_models` the one place lessons import builders from.
-from .torch_layers import BN_EPSILON, BN_MOMENTUM, TFSamePad, load_keras_weights
+from .torch_layers import BN_EPSILON, BN_MOMENTUM, Add, Concat, TFSamePad, load_keras_weights
 from .torch_layers import bn as _bn
 from .torch_mobilenet_v2 import InvertedResidual, MobileNetV2, mobilenet_v2
-from .torch_shufflenet import ShuffleNetV1, ShuffleUnit, channel_shuffle, shufflenet_v1
+from .torch_shufflenet import ChannelShuffle, ShuffleNetV1, ShuffleUnit, channel_shuffle, shufflenet_v1
 
 class ConvBNReLU(nn.Sequential):
     """The first layer: a full 3x3 conv (stride 2), BatchNorm, ReLU6."""
@@ -127,7 +127,7 @@ def outputs_with_keras_weights(builder: str, weights: list, images, args: tuple 
     return outputs
 
 
-__all__ = ["BN_EPSILON", "BN_MOMENTUM", "InvertedResidual", "MobileNetV2", "ShuffleNetV1", "ShuffleUnit",
-           "channel_shuffle", "mobilenet_v2", "shufflenet_v1",
+__all__ = ["Add", "BN_EPSILON", "BN_MOMENTUM", "ChannelShuffle", "Concat", "InvertedResidual", "MobileNetV2",
+           "ShuffleNetV1", "ShuffleUnit", "channel_shuffle", "mobilenet_v2", "shufflenet_v1",
            "MobileNetV1", "mobilenet_v1", "load_keras_weights", "TFSamePad", "DepthwiseSeparable",
            "ConvBNReLU", "FullConvBlock", "outputs_with_keras_weights"]

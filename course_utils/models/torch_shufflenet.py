@@ -11,7 +11,7 @@ from torch import nn
 
 from . import check_builder_arguments
 from .specs import SHUFFLENET_V1_FIRST_CONV, shufflenet_v1_units
-from .torch_layers import TFSameAvgPool, TFSameMaxPool, TFSamePad, bn
+from .torch_layers import Add, Concat, TFSameAvgPool, TFSameMaxPool, TFSamePad, bn
 
 
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
@@ -20,6 +20,17 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     if c % groups:
         raise ValueError(f"channels ({c}) must be divisible by groups ({groups})")
     return x.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
+
+
+class ChannelShuffle(nn.Module):
+    """:func:`channel_shuffle` with ``groups`` as a module (no parameters), so hooks and profilers see it."""
+
+    def __init__(self, groups: int):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return channel_shuffle(x, self.groups)
 
 
 class ShuffleUnit(nn.Module):
@@ -40,15 +51,17 @@ class ShuffleUnit(nn.Module):
         # pw-linear (grouped)
         self.gconv2 = nn.Sequential(nn.Conv2d(c_mid, branch_out, 1, groups=groups, bias=False), bn(branch_out))
         self.shortcut = (TFSameAvgPool(3, 2) if tf_padding else nn.AvgPool2d(3, 2, 1)) if stride == 2 else None
+        # the functional steps as modules (no parameters), so hooks and profilers see them
+        self.shuffle = ChannelShuffle(first_groups) if first_groups > 1 else None
+        self.merge = Add() if stride == 1 else Concat(1)   # residual add, or concat with the pooled input
+        self.relu = nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.gconv1(x)
-        if self.first_groups > 1:
-            y = channel_shuffle(y, self.first_groups)
+        if self.shuffle is not None:
+            y = self.shuffle(y)
         y = self.gconv2(self.dwconv(y))
-        if self.shortcut is None:
-            return torch.relu(x + y)
-        return torch.relu(torch.cat([self.shortcut(x), y], 1))
+        return self.relu(self.merge(x if self.shortcut is None else self.shortcut(x), y))
 
 
 class ShuffleNetV1(nn.Module):
@@ -84,4 +97,4 @@ def shufflenet_v1(groups: int = 3, scale: float = 1.0, input_shape: tuple[int, i
     return ShuffleNetV1(groups, scale, classes, dropout, include_top, tf_padding)
 
 
-__all__ = ["ShuffleNetV1", "ShuffleUnit", "channel_shuffle", "shufflenet_v1"]
+__all__ = ["ChannelShuffle", "ShuffleNetV1", "ShuffleUnit", "channel_shuffle", "shufflenet_v1"]
