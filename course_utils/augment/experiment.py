@@ -155,7 +155,7 @@ def train(splits: Splits, policy="control", seed: int = 0, epochs: int = 20, bat
     """Train :func:`small_cnn` on ``splits.train`` augmented by ``policy``; test on every background.
 
     ``policy``: a name in :data:`POLICIES` or a tuple of steps (``aug(image, rng)`` callables
-    and the strings ``"background"`` or ``"photos"``).
+    and the strings ``"background"``, ``"photos"`` or ``"cutmix"``, the last applied to each batch).
     A fresh augmented copy of the training set is drawn every epoch; ``background_p`` is the
     probability that a background step replaces a picture's background. ``threads``: PyTorch
     threads while training (``None``: leave as is). One is the default because a network this
